@@ -1,0 +1,20 @@
+"""opinionsim: agent-based simulation of opinion dynamics via attention.
+
+Each agent attends to the agents it listens to with weights
+``A_ij = softmax_j(S_ij / temperature)`` and moves toward the
+attention-weighted mean opinion.
+
+Examples
+--------
+>>> import opinionsim as osim
+>>> model = osim.OpinionModel(n_agents=50, dim=2, temperature=0.1, seed=3)
+>>> model.run(10)
+>>> model.opinions.shape
+(50, 2)
+"""
+
+from ._errors import OpinionSimError
+from ._version import __version__
+from .model import OpinionAgent, OpinionModel
+
+__all__ = ["OpinionModel", "OpinionAgent", "OpinionSimError", "__version__"]

@@ -1,0 +1,77 @@
+"""Small argument checks shared by the model, the metrics and the sweeps.
+
+Each raises :class:`~opinionsim.OpinionSimError` with a message that names the
+parameter, its value and what is allowed (scikit-learn's ``check_scalar`` style).
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import numpy as np
+
+from ._errors import OpinionSimError
+
+__all__ = ["check_choice", "check_real", "check_opinion_array"]
+
+
+def check_choice(name, value, allowed):
+    """Return ``value`` if it is one of ``allowed``; raise otherwise."""
+    if not isinstance(value, str) or value not in allowed:
+        raise OpinionSimError(
+            f"{name} == {value!r}, must be one of {', '.join(map(repr, allowed))}."
+        )
+    return value
+
+
+def check_real(name, value, *, low=None, high=None, low_open=False, high_open=False,
+               allow_inf=False, hint=""):
+    """Return ``value`` as a float if it is a real number in the given range.
+
+    ``low``/``high`` bound the range; ``*_open`` makes that end exclusive.
+    NaN is always rejected; ``inf`` only with ``allow_inf``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
+        raise OpinionSimError(f"{name} == {value!r}, must be a real number.{hint}")
+    value = float(value)
+    left = "(" if low_open else "["
+    right = ")" if high_open else "]"
+    interval = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
+    bad = (
+        math.isnan(value)
+        or (math.isinf(value) and not allow_inf)
+        or (low is not None and (value < low or (low_open and value == low)))
+        or (high is not None and (value > high or (high_open and value == high)))
+    )
+    if bad:
+        raise OpinionSimError(f"{name} == {value!r}, must be in {interval}.{hint}")
+    return value
+
+
+def check_opinion_array(name, X, *, n=None, dim=None, allow_1d=True):
+    """Return ``X`` as a C-contiguous float64 ``(n, dim)`` array of finite values.
+
+    A 1-D array is read as ``(n, 1)`` when ``allow_1d``. Raises for the wrong
+    shape, an empty array, or any NaN/inf.
+    """
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise OpinionSimError(f"{name} must be an array of real numbers ({exc}).") from None
+    if arr.ndim == 1 and allow_1d:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise OpinionSimError(
+            f"{name} has shape {arr.shape}, must be 2-D (n_agents, dim)"
+            + (" or 1-D (n_agents,)." if allow_1d else ".")
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise OpinionSimError(f"{name} has shape {arr.shape}, must not be empty.")
+    expected = (arr.shape[0] if n is None else n, arr.shape[1] if dim is None else dim)
+    if arr.shape != expected:
+        raise OpinionSimError(f"{name} has shape {arr.shape}, must be {expected}.")
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.argwhere(~np.isfinite(arr))[0][0])
+        raise OpinionSimError(f"{name} has a non-finite value (row {bad}); all must be finite.")
+    return np.ascontiguousarray(arr)

@@ -1,0 +1,407 @@
+"""The Mesa shell: :class:`OpinionModel` owns the state and calls the pure engine.
+
+Examples
+--------
+>>> import networkx as nx
+>>> g = nx.watts_strogatz_graph(200, 6, 0.1, seed=1)
+>>> model = OpinionModel(graph=g, dim=2, temperature=0.05, seed=7)
+>>> model.run(20)
+>>> model.opinions.shape, model.steps
+((200, 2), 20)
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from . import _random
+from ._errors import OpinionSimError
+from ._validation import check_choice, check_opinion_array, check_real
+from .engine import attention_weights, make_keys
+from .network import build_network
+from .rules import UpdateRule
+from .scheduler import ACTIVATIONS, advance
+
+__all__ = ["OpinionModel", "OpinionAgent"]
+
+
+class OpinionAgent(mesa.Agent):
+    """One agent: a row of the model's opinion array.
+
+    Attributes
+    ----------
+    node : hashable
+        The agent's node label in the network.
+    row : int
+        Its row in :attr:`OpinionModel.opinions`.
+    opinion : ndarray, shape (dim,)
+        A read-only view of its current opinion.
+    """
+
+    def __init__(self, model, node, row):
+        super().__init__(model)
+        self.node = node
+        self.row = int(row)
+
+    @property
+    def opinion(self):
+        view = self.model._X[self.row]
+        view.flags.writeable = False
+        return view
+
+    def __repr__(self):
+        return f"OpinionAgent(node={self.node!r}, opinion={self.opinion!r})"
+
+
+class OpinionModel(mesa.Model):
+    """Opinion dynamics via attention, as a Mesa model.
+
+    Each agent ``i`` attends to the agents it listens to with weights
+    ``A_ij = softmax_j(S_ij / temperature)`` and moves toward the
+    attention-weighted mean opinion:
+
+    ``x_i ← s_i·x_i(0) + (1 − s_i)·[(1 − a)·x_i + a·Σ_j A_ij x_j] + noise·ε_i``.
+
+    Parameters
+    ----------
+    graph : networkx.Graph, networkx.DiGraph or square scipy.sparse matrix, optional
+        Who listens to whom (``u → v``: u listens to v; undirected: both ways;
+        sparse row ``i``: whom agent ``i`` listens to). Give this or ``n_agents``.
+    n_agents : int, optional
+        Complete graph on ``0 … n_agents − 1`` (computed without an N×N matrix).
+    dim : int
+        Opinion dimensions.
+    temperature : float in (0, inf]
+        Softmax temperature; ``float('inf')`` gives uniform weights (DeGroot).
+    affinity : {"dot", "cosine", "distance"}
+        ``⟨x_i, k_j⟩/√dim``, cosine similarity, or ``−‖x_i − k_j‖²``.
+    step_size : float in (0, 1]
+        How far toward the social mean an agent moves per update.
+    include_self : bool
+        Whether each agent also listens to itself.
+    stubbornness : float or array of shape (N,) in [0, 1]
+        Friedkin–Johnsen anchoring to the initial opinion.
+    noise : float >= 0
+        Standard deviation of the Gaussian noise added at each update.
+    zealots : collection of node labels
+        Agents whose opinions never change.
+    salience : float or array of shape (N,) >= 0
+        Key scale ``k_j = salience_j · x_j`` (how loudly an agent speaks).
+    key_norm_clip : float > 0, optional
+        Keys longer than this are rescaled to this norm (the defence against
+        attention hijacking by loud agents).
+    heads : list of lists of int, optional
+        Topics: each head attends using, and updates, only its dimensions.
+        Default: one head over all dimensions. Dimensions in no head stay fixed.
+    opinion_space : {"euclidean", "sphere"}
+        ``"sphere"`` renormalises opinions to unit norm after every update
+        (initial opinions too).
+    rule : {"attention", "uniform", "bounded_confidence"}
+        The weighting rule; ``"bounded_confidence"`` is Hegselmann–Krause:
+        uniform weights over neighbours within ``confidence`` (inclusive);
+        with ``step_size=1.0`` it is the textbook synchronous rule of
+        Hegselmann & Krause (2002). Unlike ndlib's ``HKModel`` (which updates
+        one random node at a time and uses a strict ``<``), here all agents
+        update synchronously by default and the bound is inclusive.
+    confidence : float >= 0, optional
+        Radius of bounded confidence.
+    activation : {"synchronous", "random_sequential", "random_async"}
+        The scheduler (see :mod:`opinionsim.scheduler`).
+    activation_rate : float in (0, 1]
+        Per-tick activation probability for ``"random_async"``.
+    initial_opinions : array of shape (N, dim), optional
+        Rows in graph-node order. Default: uniform on ``[-1, 1]^dim`` (on the
+        sphere: uniform directions), drawn from the seed.
+    seed : int, SeedSequence or Generator, optional
+        The only source of randomness; recorded as :attr:`seed`.
+    reporters : list or dict, optional
+        Model-level reporters for the DataCollector: names of built-in
+        reporters (see :data:`opinionsim.reporters.REPORTERS`) or callables
+        ``model -> float``; a dict maps column names to either.
+        Default: :data:`opinionsim.reporters.DEFAULT_REPORTERS`.
+    record_every : int >= 1
+        Collect every this many steps (and at step 0).
+    record_opinions : bool
+        Keep a copy of all opinions at every recorded step in
+        :attr:`opinion_history` (large at N = 1e6, hence off by default).
+
+    Attributes
+    ----------
+    opinions : ndarray, shape (N, dim)
+        Read-only view of the current opinions, rows in graph-node order.
+    initial_opinions : ndarray
+        Read-only copy of the opinions at step 0.
+    nodes : list
+        Node labels in row order.
+    seed : int
+        The seed actually used.
+    last_change : float
+        Largest Euclidean change of any agent's opinion in the latest step.
+
+    Raises
+    ------
+    OpinionSimError
+        For any invalid argument, naming it, its value and what is allowed.
+    """
+
+    def __init__(self, graph=None, *, n_agents=None, dim=1, temperature=1.0, affinity="dot",
+                 step_size=0.5, include_self=True, stubbornness=0.0, noise=0.0, zealots=(),
+                 salience=1.0, key_norm_clip=None, heads=None, opinion_space="euclidean",
+                 rule="attention", confidence=None, activation="synchronous",
+                 activation_rate=1.0, initial_opinions=None, seed=None, reporters=None,
+                 record_every=1, record_opinions=False):
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
+            raise OpinionSimError(f"dim == {dim!r}, must be an integer >= 1.")
+        self.network = build_network(graph, n_agents, include_self=bool(include_self))
+        n = self.network.n
+        self.dim = int(dim)
+        self.activation = check_choice("activation", activation, ACTIVATIONS)
+        self.activation_rate = check_real("activation_rate", activation_rate, low=0,
+                                          low_open=True, high=1)
+        if isinstance(record_every, bool) or not isinstance(record_every, (int, np.integer)) \
+                or record_every < 1:
+            raise OpinionSimError(f"record_every == {record_every!r}, must be an integer >= 1.")
+        self.record_every = int(record_every)
+        self._node_index = None
+        fixed = self._rows_of("zealots", zealots)
+        fixed_mask = np.zeros(n, dtype=bool)
+        fixed_mask[fixed] = True
+        self.rule = UpdateRule.create(
+            n=n, dim=self.dim, rule=rule, temperature=temperature, affinity=affinity,
+            confidence=confidence, step_size=step_size, stubbornness=stubbornness, noise=noise,
+            salience=salience, key_norm_clip=key_norm_clip, heads=heads,
+            opinion_space=opinion_space, fixed=fixed_mask,
+        )
+        self.seed = _random.resolve_seed(seed)
+        if initial_opinions is None:
+            X = self._default_opinions(n)
+        else:
+            X = check_opinion_array("initial_opinions", initial_opinions, n=n, dim=self.dim,
+                                    allow_1d=self.dim == 1).copy()
+            if self.rule.opinion_space == "sphere":
+                norms = np.linalg.norm(X, axis=1)
+                if np.any(norms == 0):
+                    raise OpinionSimError(
+                        f"initial_opinions row {int(np.argmin(norms))} is the zero vector, which "
+                        "has no direction on the sphere (opinion_space='sphere')."
+                    )
+                X /= norms[:, None]
+        super().__init__(rng=self.seed)
+        self._X = X
+        self._X0 = X.copy()
+        self._X0.flags.writeable = False
+        self.last_change = 0.0
+        self.interventions_applied = []
+        self.opinion_history = [] if record_opinions else None
+        self._agents_built = False
+        from .reporters import build_reporters
+
+        self.datacollector = mesa.DataCollector(model_reporters=build_reporters(reporters, self))
+        self._record()
+
+    # ---- state -------------------------------------------------------------------------
+    @property
+    def opinions(self):
+        """Read-only ``(N, dim)`` view of the current opinions (graph-node order)."""
+        view = self._X.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def initial_opinions(self):
+        """The opinions at step 0 (read-only)."""
+        return self._X0
+
+    @property
+    def nodes(self):
+        """Node labels in row order."""
+        return self.network.nodes
+
+    @property
+    def n_agents(self):
+        return self.network.n
+
+    @property
+    def temperature(self):
+        return self.rule.temperature
+
+    @property
+    def affinity(self):
+        return self.rule.affinity
+
+    @property
+    def zealots(self):
+        """Node labels of the agents that never change."""
+        if self.rule.fixed is None:
+            return []
+        return [self.network.nodes[i] for i in np.flatnonzero(self.rule.fixed)]
+
+    @property
+    def agents(self):
+        """A Mesa ``AgentSet`` of :class:`OpinionAgent`, built on first use."""
+        self._build_agents()
+        return self._all_agents
+
+    @property
+    def agents_by_type(self):
+        self._build_agents()
+        return super().agents_by_type
+
+    def _build_agents(self):
+        if not self._agents_built:
+            self._agents_built = True
+            for row, node in enumerate(self.network.nodes):
+                OpinionAgent(self, node, row)
+
+    def _default_opinions(self, n):
+        rng = _random.stream(self.seed, _random.INIT, 0)
+        if self.rule.opinion_space == "sphere":
+            X = rng.standard_normal((n, self.dim))
+            return X / np.linalg.norm(X, axis=1, keepdims=True)
+        return rng.uniform(-1.0, 1.0, size=(n, self.dim))
+
+    def rows_of(self, nodes):
+        """Row indices of the given node labels (raises for an unknown label)."""
+        return self._rows_of("nodes", nodes)
+
+    def _rows_of(self, name, nodes):
+        if isinstance(nodes, (str, bytes)) or not _iterable(nodes):
+            raise OpinionSimError(
+                f"{name} == {nodes!r}, must be a collection of node labels (e.g. a list)."
+            )
+        nodes = list(nodes)
+        if not nodes:
+            return np.zeros(0, dtype=np.intp)
+        if self._node_index is None:
+            self._node_index = {node: i for i, node in enumerate(self.network.nodes)}
+        rows = []
+        for node in nodes:
+            try:
+                rows.append(self._node_index[node])
+            except (KeyError, TypeError):
+                raise OpinionSimError(
+                    f"{name} names node {node!r}, which is not in the network "
+                    f"({self.network.n} nodes, e.g. {self.network.nodes[:3]!r})."
+                ) from None
+        return np.asarray(rows, dtype=np.intp)
+
+    # ---- dynamics ----------------------------------------------------------------------
+    def step(self):
+        """Advance every agent by one tick of the activation regime, then collect."""
+        t = self.steps  # Mesa has already counted this step
+        X = self._X
+        noise_eps = None
+        if self.rule.noise > 0:
+            noise_eps = _random.stream(self.seed, _random.NOISE, t).standard_normal(X.shape)
+        activation_rng = None
+        if self.activation != "synchronous":
+            activation_rng = _random.stream(self.seed, _random.ACTIVATION, t)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            new = advance(self.activation, X, self._X0, self.network.adjacency, self.rule,
+                          noise_eps=noise_eps, activation_rng=activation_rng,
+                          activation_rate=self.activation_rate)
+        finite = np.isfinite(new)
+        if not finite.all():
+            row = int(np.argwhere(~finite)[0][0])
+            raise OpinionSimError(
+                f"step {t} produced a non-finite opinion for node {self.network.nodes[row]!r} "
+                f"(row {row}); the previous opinion was {X[row]!r}. Check the opinion scale, "
+                "temperature and noise."
+            )
+        delta = new - X
+        self.last_change = float(np.sqrt(np.max(np.einsum("ij,ij->i", delta, delta))))
+        self._X = new
+        if t % self.record_every == 0:
+            self._record()
+
+    def run(self, steps):
+        """Run ``steps`` more steps.
+
+        Examples
+        --------
+        >>> m = OpinionModel(n_agents=5, temperature=float("inf"), seed=1)
+        >>> m.run(3); m.steps
+        3
+        """
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+            raise OpinionSimError(f"steps == {steps!r}, must be an integer >= 0.")
+        for _ in range(int(steps)):
+            self.step()
+
+    def _record(self):
+        self.datacollector.collect(self)
+        if self.opinion_history is not None:
+            self.opinion_history.append((self.steps, self._X.copy()))
+
+    # ---- attention ---------------------------------------------------------------------
+    def attention(self, head=None):
+        """The current attention matrix as a ``scipy.sparse.csr_array`` (N × N).
+
+        Parameters
+        ----------
+        head : int, optional
+            Which head (topic). Default: the only head, or the mean over heads
+            when there are several (still row-stochastic).
+
+        Returns
+        -------
+        scipy.sparse.csr_array
+            Row ``i`` holds the weights agent ``i`` gives to whom it listens to;
+            each row sums to 1 (an agent with nobody to listen to attends to
+            itself with weight 1).
+
+        Examples
+        --------
+        >>> m = OpinionModel(n_agents=3, seed=0)
+        >>> m.attention().sum(axis=1).round(12).tolist()
+        [1.0, 1.0, 1.0]
+        """
+        heads = self.rule.heads
+        if head is not None:
+            if isinstance(head, bool) or not isinstance(head, (int, np.integer)) \
+                    or not 0 <= head < len(heads):
+                raise OpinionSimError(f"head == {head!r}, must be an integer in [0, {len(heads) - 1}].")
+            heads = (heads[head],)
+        total = None
+        for dims in heads:
+            A = self._head_attention(dims)
+            total = A if total is None else total + A
+        if len(heads) > 1:
+            total = total / len(heads)
+        return total.tocsr() if hasattr(total, "tocsr") else total
+
+    def _head_attention(self, dims):
+        import scipy.sparse as sp
+
+        Xh = self._X[:, dims]
+        K = make_keys(Xh, salience=self.rule.salience, key_norm_clip=self.rule.key_norm_clip)
+        A = attention_weights(Xh, K, self.network.adjacency, temperature=self.rule.temperature,
+                              affinity=self.rule.affinity, rule=self.rule.rule,
+                              confidence=self.rule.confidence)
+        silent = np.flatnonzero(np.diff(A.indptr) == 0)
+        if len(silent):
+            A = A + sp.csr_array((np.ones(len(silent)), (silent, silent)), shape=A.shape)
+        return sp.csr_array(A)
+
+    # ---- interventions -----------------------------------------------------------------
+    def do(self, intervention):
+        """Apply a causal intervention now (see :mod:`opinionsim.interventions`)."""
+        intervention.apply(self)
+        self.interventions_applied.append((self.steps, intervention))
+
+    def __repr__(self):
+        kind = "complete" if self.network.complete else f"{self.network.adjacency.nnz} edges"
+        return (f"OpinionModel(n_agents={self.network.n}, dim={self.dim}, {kind}, "
+                f"rule={self.rule.rule!r}, temperature={self.rule.temperature!r}, "
+                f"affinity={self.rule.affinity!r}, activation={self.activation!r}, "
+                f"seed={self.seed}, steps={self.steps})")
+
+
+def _iterable(obj):
+    try:
+        iter(obj)
+    except TypeError:
+        return False
+    return True
+
