@@ -335,7 +335,7 @@ def _attend_dense(Q, K, V, graph, *, temperature, affinity, rows=None, block=DEN
         if not graph.include_self:
             S[np.arange(len(idx)), idx] = -np.inf
         row_max = S.max(axis=1, keepdims=True)
-        empty = ~np.isfinite(row_max[:, 0])
+        empty = row_max[:, 0] == -np.inf
         row_max[empty] = 0.0
         E = np.exp((S - row_max) / temperature)
         sums = E.sum(axis=1, keepdims=True)
