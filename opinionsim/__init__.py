@@ -13,8 +13,21 @@ Examples
 (50, 2)
 """
 
+from . import interventions, metrics
 from ._errors import OpinionSimError
 from ._version import __version__
+from .causal import AttentionShift, CausalEffect, attention_shift, causal_effect
 from .model import OpinionAgent, OpinionModel
 
-__all__ = ["OpinionModel", "OpinionAgent", "OpinionSimError", "__version__"]
+__all__ = [
+    "OpinionModel",
+    "OpinionAgent",
+    "OpinionSimError",
+    "metrics",
+    "interventions",
+    "causal_effect",
+    "attention_shift",
+    "CausalEffect",
+    "AttentionShift",
+    "__version__",
+]

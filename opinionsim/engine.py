@@ -27,9 +27,9 @@ Examples
 >>> X = np.array([[1.0], [0.9], [-1.0]])
 >>> adj = sp.csr_array(np.ones((3, 3)))
 >>> A = attention_weights(X, X, adj, temperature=0.1, affinity="distance")
->>> np.allclose(A.sum(axis=1), 1.0)
+>>> bool(np.allclose(A.sum(axis=1), 1.0))
 True
->>> A[0, 2] < 1e-10   # agent 0 ignores the far-away agent 2
+>>> bool(A[0, 2] < 1e-10)   # agent 0 ignores the far-away agent 2
 True
 """
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+import scipy.sparse as sp
 
 from . import _random
 from ._errors import OpinionSimError
 from ._validation import check_choice, check_opinion_array, check_real
-from .engine import attention_weights, make_keys
+from .engine import CompleteGraph, attention_weights, make_keys
 from .network import build_network
 from .rules import UpdateRule
 from .scheduler import ACTIVATIONS, advance
@@ -125,6 +126,12 @@ class OpinionModel(mesa.Model):
     record_opinions : bool
         Keep a copy of all opinions at every recorded step in
         :attr:`opinion_history` (large at N = 1e6, hence off by default).
+    interventions : dict {int: Intervention}, optional
+        Causal interventions to apply when :attr:`steps` reaches each key (see
+        :mod:`opinionsim.interventions`; ``Compose`` several for one step).
+        Each is applied through :meth:`do` right after that step is recorded
+        (key 0: at the end of construction), so it acts from the next step on.
+        Keys, types, node labels and lengths are checked at construction.
 
     Attributes
     ----------
@@ -138,6 +145,11 @@ class OpinionModel(mesa.Model):
         The seed actually used.
     last_change : float
         Largest Euclidean change of any agent's opinion in the latest step.
+    interventions : dict {int: Intervention}
+        The validated schedule, sorted by step.
+    interventions_applied : list of (int, Intervention)
+        Every intervention applied so far (scheduled or by :meth:`do`) and the
+        step at which it was applied.
 
     Raises
     ------
@@ -150,7 +162,7 @@ class OpinionModel(mesa.Model):
                  salience=1.0, key_norm_clip=None, heads=None, opinion_space="euclidean",
                  rule="attention", confidence=None, activation="synchronous",
                  activation_rate=1.0, initial_opinions=None, seed=None, reporters=None,
-                 record_every=1, record_opinions=False):
+                 record_every=1, record_opinions=False, interventions=None):
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
             raise OpinionSimError(f"dim == {dim!r}, must be an integer >= 1.")
         self.network = build_network(graph, n_agents, include_self=bool(include_self))
@@ -193,12 +205,16 @@ class OpinionModel(mesa.Model):
         self._X0.flags.writeable = False
         self.last_change = 0.0
         self.interventions_applied = []
+        from .interventions import _check_schedule
+
+        self.interventions = _check_schedule(interventions, self)
         self.opinion_history = [] if record_opinions else None
         self._agents_built = False
         from .reporters import build_reporters
 
         self.datacollector = mesa.DataCollector(model_reporters=build_reporters(reporters, self))
         self._record()
+        self._apply_scheduled(0)
 
     # ---- state -------------------------------------------------------------------------
     @property
@@ -314,6 +330,7 @@ class OpinionModel(mesa.Model):
         self._X = new
         if t % self.record_every == 0:
             self._record()
+        self._apply_scheduled(t)
 
     def run(self, steps):
         """Run ``steps`` more steps.
@@ -371,14 +388,37 @@ class OpinionModel(mesa.Model):
             total = total / len(heads)
         return total.tocsr() if hasattr(total, "tocsr") else total
 
-    def _head_attention(self, dims):
-        import scipy.sparse as sp
+    def _attention_rows(self, rows):
+        """Attention rows ``rows`` (mean over heads) without building the whole matrix."""
+        total = None
+        for dims in self.rule.heads:
+            A = self._head_attention(dims, rows=rows)
+            total = A if total is None else total + A
+        return sp.csr_array(total / len(self.rule.heads))
 
+    def _head_attention(self, dims, rows=None):
         Xh = self._X[:, dims]
         K = make_keys(Xh, salience=self.rule.salience, key_norm_clip=self.rule.key_norm_clip)
-        A = attention_weights(Xh, K, self.network.adjacency, temperature=self.rule.temperature,
+        adj = self.network.adjacency
+        Q = Xh
+        if rows is not None:
+            if isinstance(adj, CompleteGraph):
+                block = np.ones((len(rows), adj.n))
+                if not adj.include_self:
+                    block[np.arange(len(rows)), rows] = 0.0
+                adj = sp.csr_array(block)
+            else:
+                adj = adj[rows]
+            Q = Xh[rows]
+        A = attention_weights(Q, K, adj, temperature=self.rule.temperature,
                               affinity=self.rule.affinity, rule=self.rule.rule,
                               confidence=self.rule.confidence)
+        if rows is not None:
+            silent = np.flatnonzero(np.diff(A.indptr) == 0)
+            if len(silent):
+                A = A + sp.csr_array((np.ones(len(silent)), (silent, np.asarray(rows)[silent])),
+                                     shape=A.shape)
+            return sp.csr_array(A)
         silent = np.flatnonzero(np.diff(A.indptr) == 0)
         if len(silent):
             A = A + sp.csr_array((np.ones(len(silent)), (silent, silent)), shape=A.shape)
@@ -389,6 +429,29 @@ class OpinionModel(mesa.Model):
         """Apply a causal intervention now (see :mod:`opinionsim.interventions`)."""
         intervention.apply(self)
         self.interventions_applied.append((self.steps, intervention))
+
+    def _apply_scheduled(self, t):
+        intervention = self.interventions.get(t)
+        if intervention is None:
+            return
+        try:
+            self.do(intervention)
+        except OpinionSimError as exc:
+            raise OpinionSimError(
+                f"the intervention scheduled for step {t}, {intervention!r}, was rejected: {exc}"
+            ) from exc
+
+    def _set_state(self, *, rule=None, opinions=None, adjacency=None):
+        # Interventions validate everything first and then call this: plain assignments
+        # only, so that a rejected intervention can never leave the model half-changed.
+        from dataclasses import replace
+
+        if rule is not None:
+            self.rule = rule
+        if opinions is not None:
+            self._X = opinions
+        if adjacency is not None:
+            self.network = replace(self.network, adjacency=adjacency)
 
     def __repr__(self):
         kind = "complete" if self.network.complete else f"{self.network.adjacency.nnz} edges"

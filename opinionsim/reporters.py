@@ -16,8 +16,12 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator
 
+from . import metrics
 from ._errors import OpinionSimError
+from .engine import CompleteGraph
 
 __all__ = ["REPORTERS", "DEFAULT_REPORTERS", "build_reporters"]
 
@@ -39,13 +43,94 @@ def max_change(model):
     return float(model.last_change)
 
 
+def _listening_adjacency(model):
+    """Whom each agent listens to, self excluded: a CSR array, or an operator on complete graphs."""
+    adj = model.network.adjacency
+    cached = getattr(model, "_listening_cache", None)
+    if cached is not None and cached[0] is adj:
+        return cached[1]
+    if isinstance(adj, CompleteGraph):
+        n = adj.n
+        out = LinearOperator((n, n), dtype=np.float64,
+                             matvec=lambda v: np.sum(v, axis=0) - v,
+                             matmat=lambda V: np.sum(V, axis=0, keepdims=True) - V)
+    else:
+        out = sp.csr_array(adj - adj.multiply(sp.eye_array(adj.shape[0], format="csr")))
+        out.eliminate_zeros()
+    model._listening_cache = (adj, out)
+    return out
+
+
+def polarization_index(model):
+    """Morales et al. (2015) polarisation index of the opinions (PC1 projection).
+
+    Scale-free: a population converged to a tiny spread can still score high;
+    read it beside ``variance``.
+    """
+    return metrics.polarization_index(model.opinions)
+
+
+def neighbor_correlation(model):
+    """Correlation of each agent's opinion with the mean of whom it listens to (Cinelli et al. 2021)."""
+    return metrics.neighbor_correlation(model.opinions, _listening_adjacency(model))
+
+
+def attention_entropy(model):
+    """Mean normalised entropy of the agents' attention rows (0: one voice, 1: uniform)."""
+    adj = model.network.adjacency
+    if not isinstance(adj, CompleteGraph):
+        return metrics.attention_entropy(model.attention()).mean
+    # Complete graphs: rows in blocks, never an N×N matrix.
+    n, total = adj.n, 0.0
+    block = max(1, 2**22 // n)
+    for start in range(0, n, block):
+        rows = np.arange(start, min(n, start + block))
+        A = model._attention_rows(rows)
+        total += float(np.sum(metrics.attention_entropy(A).per_agent))
+    return total / n
+
+
+def bimodality_coefficient(model):
+    """Pfister et al. (2013) bimodality coefficient (PC1 projection)."""
+    return metrics.bimodality_coefficient(model.opinions)
+
+
+def esteban_ray(model):
+    """Esteban & Ray (1994) polarisation, alpha = 1 (PC1 projection)."""
+    return metrics.esteban_ray(model.opinions)
+
+
+def opinion_entropy(model):
+    """Shannon entropy of the opinion histogram (PC1 projection), in nats."""
+    return metrics.opinion_entropy(model.opinions)
+
+
+def mean_pairwise_distance(model):
+    """Mean Euclidean distance between two agents (sampled above 20000 agents, seeded)."""
+    return metrics.mean_pairwise_distance(model.opinions, rng=model.seed).value
+
+
+def opinion_assortativity(model):
+    """Newman (2003) assortativity of opinions over the listening network (not on complete graphs)."""
+    return metrics.opinion_assortativity(model.opinions, _listening_adjacency(model))
+
+
 REPORTERS = {
     "mean_opinion": mean_opinion,
     "variance": variance,
     "max_change": max_change,
+    "polarization_index": polarization_index,
+    "neighbor_correlation": neighbor_correlation,
+    "attention_entropy": attention_entropy,
+    "bimodality_coefficient": bimodality_coefficient,
+    "esteban_ray": esteban_ray,
+    "opinion_entropy": opinion_entropy,
+    "mean_pairwise_distance": mean_pairwise_distance,
+    "opinion_assortativity": opinion_assortativity,
 }
 
-DEFAULT_REPORTERS = ("mean_opinion", "variance", "max_change")
+DEFAULT_REPORTERS = ("mean_opinion", "variance", "max_change", "polarization_index",
+                     "neighbor_correlation", "attention_entropy")
 
 
 def build_reporters(reporters, model=None):

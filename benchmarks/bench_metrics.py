@@ -1,0 +1,143 @@
+"""Time the metrics on a large random population (not part of the unit tests).
+
+The per-step default reporters (variance, polarization_index,
+neighbor_correlation, attention_entropy, max_change) must each take under
+0.2 s at N = 1e6, k = 10, dim = 3, so that a million-agent run can record
+every step. The other metrics are timed for information. Each metric is
+called ``--repeat`` times; the table shows the best and the median time, and
+the verdict uses the best (as ``timeit`` advises: slower calls measure
+interference from other processes, which the load average printed first
+reveals). The baseline is one CSR mat-vec ``A @ y`` over the same graph,
+measured in the same run.
+
+Usage::
+
+    python benchmarks/bench_metrics.py            # N = 1e6
+    python benchmarks/bench_metrics.py --n 100000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from opinionsim import metrics
+
+TARGET_S = 0.2
+
+
+def random_graph(n, k, rng):
+    """CSR adjacency, each agent listening to ~k random others (no self-loops).
+
+    Built with numpy only: k uniform targets per row, sorted, duplicates
+    dropped, so the matrix is in canonical form.
+    """
+    targets = rng.integers(0, n - 1, size=(n, k))
+    targets += targets >= np.arange(n)[:, None]  # skip self
+    targets.sort(axis=1)
+    keep = np.ones((n, k), dtype=bool)
+    keep[:, 1:] = targets[:, 1:] != targets[:, :-1]
+    indptr = np.concatenate(([0], np.cumsum(keep.sum(axis=1))))
+    indices = targets[keep].astype(np.int32)
+    return sp.csr_array((np.ones(indices.size), indices, indptr), shape=(n, n))
+
+
+def attention_matrix(adjacency, rng):
+    """Row-stochastic attention over each agent's neighbours plus itself."""
+    n = adjacency.shape[0]
+    A = sp.csr_array(adjacency + sp.eye_array(n, format="csr"))
+    A.sort_indices()
+    A.data = rng.exponential(size=A.nnz)
+    rows = np.repeat(np.arange(n), np.diff(A.indptr))
+    A.data /= np.bincount(rows, weights=A.data, minlength=n)[rows]
+    return A
+
+
+def timings(fn, repeat):
+    """(best, median) wall time of ``repeat`` calls, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="number of agents")
+    parser.add_argument("--k", type=int, default=10, help="out-degree of the random graph")
+    parser.add_argument("--dim", type=int, default=3, help="opinion dimensions")
+    parser.add_argument("--repeat", type=int, default=7, help="timed calls per metric")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--per-step-only", action="store_true",
+                        help="skip the metrics that are not per-step reporters")
+    args = parser.parse_args(argv)
+
+    rng = np.random.default_rng(args.seed)
+    n, dim = args.n, args.dim
+    # Two opinion camps plus noise, so clusters and correlations are non-trivial.
+    camp = rng.integers(0, 2, size=n)
+    X = rng.normal(scale=0.3, size=(n, dim))
+    X[:, 0] += np.where(camp == 1, 1.0, -1.0)
+    X_prev = X + rng.normal(scale=1e-3, size=X.shape)
+    adjacency = random_graph(n, args.k, rng)
+    attention = attention_matrix(adjacency, rng)
+    labels = camp.astype(np.int64)
+    y = X[:, 0].copy()
+
+    print(f"N = {n:,}, k = {args.k}, dim = {dim}, adjacency nnz = {adjacency.nnz:,}, "
+          f"attention nnz = {attention.nnz:,} ({attention.nnz / n:.1f} per row), "
+          f"{args.repeat} timed calls each, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    baseline, _ = timings(lambda: adjacency @ y, args.repeat)
+
+    per_step = {
+        "variance": lambda: metrics.variance(X),
+        "polarization_index": lambda: metrics.polarization_index(X),
+        "neighbor_correlation": lambda: metrics.neighbor_correlation(X, adjacency),
+        "attention_entropy": lambda: metrics.attention_entropy(attention),
+        "max_change": lambda: metrics.max_change(X_prev, X),
+    }
+    other = {
+        "esteban_ray": lambda: metrics.esteban_ray(X),
+        "bimodality_coefficient": lambda: metrics.bimodality_coefficient(X),
+        "opinion_entropy": lambda: metrics.opinion_entropy(X),
+        "mean_pairwise_distance": lambda: metrics.mean_pairwise_distance(X, rng=1),
+        "consensus_reached": lambda: metrics.consensus_reached(X, tol=0.1),
+        "opinion_assortativity": lambda: metrics.opinion_assortativity(X, adjacency),
+        "attention_homophily": lambda: metrics.attention_homophily(attention, labels),
+        "n_clusters (1-D, tol=1e-3)": lambda: metrics.n_clusters(X[:, 0], tol=1e-3),
+        "echo_chamber_modularity (1-D)": lambda: metrics.echo_chamber_modularity(
+            X[:, 0], adjacency, tol=1e-3),
+    }
+
+    rows = [(name, *timings(fn, args.repeat), True) for name, fn in per_step.items()]
+    if not args.per_step_only:
+        rows += [(name, *timings(fn, max(1, min(args.repeat, 3))), False)
+                 for name, fn in other.items()]
+
+    width = max(len(name) for name, *_ in rows) + 2
+    print(f"\n{'metric':<{width}}{'best s':>10}{'median s':>10}{'best/matvec':>13}")
+    print(f"{'(baseline: A @ y)':<{width}}{baseline:>10.4f}{'':>10}{1.0:>13.1f}")
+    for name, best, median, _ in rows:
+        print(f"{name:<{width}}{best:>10.4f}{median:>10.4f}{best / baseline:>13.1f}")
+
+    print(f"\nPer-step reporters vs the {TARGET_S} s target (best of {args.repeat}):")
+    failed = 0
+    for name, best, median, is_step in rows:
+        if is_step:
+            ok = best < TARGET_S
+            failed += not ok
+            print(f"{'PASS' if ok else 'FAIL'}  {name}: {best:.4f} s (median {median:.4f} s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,178 @@
+"""Every plotting function draws a non-empty PNG and rejects tables without its columns."""
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from opinionsim import OpinionModel, OpinionSimError, plotting  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def save(artist, tmp_path, name):
+    fig = artist if isinstance(artist, matplotlib.figure.Figure) else artist.figure
+    path = tmp_path / f"{name}.png"
+    fig.savefig(path)
+    assert path.stat().st_size > 2000, f"{name}.png is (nearly) empty"
+    return path
+
+
+@pytest.fixture(scope="module")
+def sweep_table():
+    rows = []
+    for T in (0.01, 0.1, 1.0):
+        for seed in range(3):
+            for step in range(0, 21, 5):
+                rows.append({"temperature": T, "seed": seed, "step": step,
+                             "variance": 0.3 * np.exp(-step * T) + 0.01 * seed})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def clustered_model():
+    g = nx.watts_strogatz_graph(40, 6, 0.1, seed=1)
+    m = OpinionModel(graph=g, temperature=0.01, affinity="distance", include_self=False,
+                     seed=2, record_opinions=True)
+    m.run(15)
+    return m
+
+
+def test_metric_timeseries(sweep_table, tmp_path):
+    ax = plotting.metric_timeseries(sweep_table, y="variance", hue="temperature")
+    assert len(ax.get_lines()) == 3
+    assert ax.get_xlabel() == "step" and ax.get_ylabel() == "variance"
+    # The line is the mean over seeds.
+    first = ax.get_lines()[0].get_ydata()
+    expected = sweep_table.query("temperature == 0.01").groupby("step")["variance"].mean()
+    np.testing.assert_allclose(first, expected.to_numpy())
+    save(ax, tmp_path, "timeseries")
+
+
+def test_metric_timeseries_names_missing_columns(sweep_table):
+    with pytest.raises(OpinionSimError, match="polarization_index"):
+        plotting.metric_timeseries(sweep_table, y="polarization_index")
+    with pytest.raises(OpinionSimError, match="'step'"):
+        plotting.metric_timeseries(sweep_table.drop(columns="step"), y="variance")
+
+
+def test_opinion_trajectories_1d(clustered_model, tmp_path):
+    ax = plotting.opinion_trajectories(clustered_model)
+    assert len(ax.get_lines()) == clustered_model.n_agents
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata()[-1], clustered_model.opinions[0, 0])
+    save(ax, tmp_path, "traj1d")
+
+
+def test_opinion_trajectories_2d_snapshots(tmp_path):
+    m = OpinionModel(n_agents=30, dim=2, temperature=0.05, affinity="distance", seed=0,
+                     record_opinions=True)
+    m.run(6)
+    fig = plotting.opinion_trajectories(m, snapshots=3)
+    assert len(fig.axes) == 3
+    save(fig, tmp_path, "traj2d")
+    ax = plotting.opinion_trajectories(m.opinion_history, ax=plt.subplots()[1])
+    save(ax, tmp_path, "traj2d_overlay")
+
+
+def test_opinion_trajectories_needs_history():
+    m = OpinionModel(n_agents=5, seed=0)
+    with pytest.raises(OpinionSimError, match="record_opinions=True"):
+        plotting.opinion_trajectories(m)
+
+
+def test_attention_heatmap_shows_clusters_as_blocks(tmp_path):
+    # Two far-apart camps on a complete graph: attention stays within each camp.
+    X0 = np.r_[np.full(10, -1.0), np.full(10, 1.0)][:, None] + np.linspace(0, 0.01, 20)[:, None]
+    m = OpinionModel(n_agents=20, temperature=0.05, affinity="distance", initial_opinions=X0,
+                     seed=0)
+    ax = plotting.attention_heatmap(m, tol=0.5)
+    assert "2 opinion cluster" in ax.get_title()
+    M = np.nan_to_num(ax.images[0].get_array().filled(np.nan))
+    off_block = M[:10, 10:].sum() + M[10:, :10].sum()
+    assert off_block < 1e-6 * M.sum()
+    save(ax, tmp_path, "heatmap")
+
+
+def test_network_opinions(clustered_model, tmp_path):
+    ax = plotting.network_opinions(clustered_model)
+    save(ax, tmp_path, "network")
+    with pytest.raises(OpinionSimError, match="max_agents"):
+        plotting.network_opinions(clustered_model, max_agents=10)
+
+
+def test_echo_chamber_density(tmp_path):
+    x = np.r_[np.full(10, -1.0), np.full(10, 1.0)]
+    g = nx.disjoint_union(nx.complete_graph(10), nx.complete_graph(10))
+    ax = plotting.echo_chamber_density(x, g)
+    assert "r = 1.00" in ax.get_title()
+    save(ax, tmp_path, "echo")
+    with pytest.raises(OpinionSimError, match="shape"):
+        plotting.echo_chamber_density(x[:5], g)
+
+
+class _FakeEffect:
+    """A result shaped like opinionsim.causal.CausalEffect."""
+
+    def __init__(self, trajectories, paired):
+        self.trajectories, self.paired = trajectories, paired
+        self.ate = 0.3
+        self.ci = (self.ate - 0.1, self.ate + 0.1)
+        self.at, self.outcome = 2, "variance"
+
+
+def _effect_tables():
+    traj = pd.DataFrame([{"seed": s, "step": t, "arm": arm,
+                          "value": 1.0 + (0.1 * (t - 2) if arm == "treated" and t > 2 else 0.0)}
+                         for s in range(3) for t in range(6) for arm in ("control", "treated")])
+    paired = pd.DataFrame({"seed": range(3), "control": 1.0, "treated": 1.3, "difference": 0.3})
+    return traj, paired
+
+
+def test_treatment_effect(tmp_path):
+    fig = plotting.treatment_effect(_FakeEffect(*_effect_tables()))
+    assert len(fig.axes) == 2
+    assert "ATE = 0.3" in fig.axes[1].get_legend().get_texts()[-1].get_text()
+    save(fig, tmp_path, "effect")
+
+
+def test_treatment_effect_names_missing_columns():
+    traj, paired = _effect_tables()
+    with pytest.raises(OpinionSimError, match="'arm'"):
+        plotting.treatment_effect(_FakeEffect(traj.drop(columns="arm"), paired))
+    with pytest.raises(OpinionSimError, match="'difference'"):
+        plotting.treatment_effect(_FakeEffect(traj, paired.drop(columns="difference")))
+
+
+def test_treatment_effect_on_a_real_result(tmp_path):
+    from opinionsim.causal import causal_effect
+    from opinionsim.interventions import SetTemperature
+
+    eff = causal_effect(_make_small, SetTemperature(0.02), "variance", at=2, horizon=5, seeds=3)
+    save(plotting.treatment_effect(eff), tmp_path, "effect_real")
+
+
+def _make_small(seed):
+    return OpinionModel(graph=nx.watts_strogatz_graph(30, 4, 0.1, seed=seed), temperature=0.5,
+                        affinity="distance", include_self=False, seed=seed)
+
+
+def test_importing_plotting_does_not_import_pyplot():
+    import subprocess
+    import sys
+
+    code = "import sys, opinionsim.plotting; print('matplotlib.pyplot' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
