@@ -141,7 +141,7 @@ def structure(A, *, name="adjacency"):
     return B
 
 
-def as_weight_matrix(A, *, name="A", n=None):
+def as_weight_matrix(A, *, name="A", n=None, square=True):
     """Return ``(W, smallest)``: a non-negative, finite weight matrix as a
     canonical CSR array, and its smallest stored entry (inf if none)."""
     if sp.issparse(A):
@@ -153,8 +153,10 @@ def as_weight_matrix(A, *, name="A", n=None):
             f"{name} is a {type(A).__name__}; must be a scipy sparse array or matrix "
             "(or a dense 2-D array)."
         )
-    if W.shape[0] != W.shape[1] or W.shape[0] == 0:
-        raise OpinionSimError(f"{name} has shape {W.shape}, must be square and non-empty.")
+    if W.shape[0] == 0 or W.shape[1] == 0:
+        raise OpinionSimError(f"{name} has shape {W.shape}, must be non-empty.")
+    if square and W.shape[0] != W.shape[1]:
+        raise OpinionSimError(f"{name} has shape {W.shape}, must be square.")
     if n is not None and W.shape[0] != n:
         raise OpinionSimError(f"{name} has shape {W.shape}, must be ({n}, {n}).")
     if not W.has_canonical_format:
@@ -317,6 +319,10 @@ def pearson(a, b):
     sample's largest magnitude. The result is clipped to [-1, 1].
     """
     n = a.shape[0]
+    # Correlation is scale-free: rescale first so that squares of opinions near
+    # the float range (1e200) cannot overflow.
+    a = a / max(float(np.max(np.abs(a))), np.finfo(np.float64).tiny)
+    b = b / max(float(np.max(np.abs(b))), np.finfo(np.float64).tiny)
     ac = a - a.sum() / n
     bc = b - b.sum() / n
     saa = float(np.dot(ac, ac))

@@ -387,9 +387,10 @@ def attention_entropy(A, *, normalized=True):
 
     Parameters
     ----------
-    A : scipy sparse array or matrix, shape (N, N)
+    A : scipy sparse array or matrix, shape (N, M)
         Non-negative attention weights, rows normally summing to 1 (other
-        rows are normalised by their sum). Stored zeros count as members of
+        rows are normalised by their sum). ``M`` may differ from ``N``:
+        cross-attention (agents attending to outlets) and blocks of rows. Stored zeros count as members of
         the neighbourhood that receive no attention.
     normalized : bool, default True
         Divide by :math:`\ln k_i`.
@@ -403,7 +404,7 @@ def attention_entropy(A, *, normalized=True):
     Raises
     ------
     OpinionSimError
-        If ``A`` is not a square sparse (or dense) array or has a negative or
+        If ``A`` is not a non-empty sparse (or dense) array or has a negative or
         non-finite entry.
 
     References
@@ -423,7 +424,7 @@ def attention_entropy(A, *, normalized=True):
     >>> res.mean
     0.4897
     """
-    W, smallest = as_weight_matrix(A, name="A")
+    W, smallest = as_weight_matrix(A, name="A", square=False)
     data, indptr = W.data, W.indptr
     counts = np.diff(indptr)
     row_total = _row_sums(data, indptr)

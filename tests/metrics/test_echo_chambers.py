@@ -342,4 +342,12 @@ def test_attention_bad_type_and_shape():
     with pytest.raises(OpinionSimError, match="A"):
         attention_entropy([[1.0]])
     with pytest.raises(OpinionSimError, match="A"):
-        attention_entropy(sp.csr_array((2, 3)))
+        attention_entropy(sp.csr_array((0, 3)))
+
+
+def test_attention_entropy_accepts_cross_attention_rows():
+    # two listeners, three speakers (e.g. outlets): uniform row -> 1, one-hot row -> 0
+    A = sp.csr_array(np.array([[1 / 3, 1 / 3, 1 / 3], [0.0, 1.0, 0.0]]))
+    A.eliminate_zeros()
+    result = attention_entropy(A)
+    np.testing.assert_allclose(result.per_agent, [1.0, 0.0], atol=1e-15)
