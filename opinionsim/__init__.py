@@ -18,6 +18,7 @@ from ._errors import OpinionSimError
 from ._version import __version__
 from .causal import AttentionShift, CausalEffect, attention_shift, causal_effect
 from .model import OpinionAgent, OpinionModel
+from .sweep import load_results, sweep
 
 __all__ = [
     "OpinionModel",
@@ -29,5 +30,7 @@ __all__ = [
     "attention_shift",
     "CausalEffect",
     "AttentionShift",
+    "sweep",
+    "load_results",
     "__version__",
 ]

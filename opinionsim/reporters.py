@@ -115,6 +115,21 @@ def opinion_assortativity(model):
     return metrics.opinion_assortativity(model.opinions, _listening_adjacency(model))
 
 
+#: Opinion distance that chains agents into one cluster for the cluster-based reporters.
+CLUSTER_TOL = 0.05
+
+
+def n_clusters(model):
+    """Number of opinion clusters (agents within ``CLUSTER_TOL`` chained together)."""
+    return metrics.n_clusters(model.opinions, tol=CLUSTER_TOL)
+
+
+def echo_chamber_modularity(model):
+    """Newman–Girvan modularity of the opinion clusters (``CLUSTER_TOL``) on the listening network."""
+    return metrics.echo_chamber_modularity(model.opinions, _listening_adjacency(model),
+                                           tol=CLUSTER_TOL)
+
+
 REPORTERS = {
     "mean_opinion": mean_opinion,
     "variance": variance,
@@ -127,6 +142,8 @@ REPORTERS = {
     "opinion_entropy": opinion_entropy,
     "mean_pairwise_distance": mean_pairwise_distance,
     "opinion_assortativity": opinion_assortativity,
+    "n_clusters": n_clusters,
+    "echo_chamber_modularity": echo_chamber_modularity,
 }
 
 DEFAULT_REPORTERS = ("mean_opinion", "variance", "max_change", "polarization_index",

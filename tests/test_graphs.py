@@ -1,0 +1,155 @@
+"""Graph specs: parsing, checking, seeded building, files, fingerprints."""
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from opinionsim import OpinionSimError
+from opinionsim.graphs import (
+    GRAPH_KINDS,
+    build_graph,
+    check_graph_spec,
+    format_graph_spec,
+    graph_fingerprint,
+    graph_seed,
+    parse_graph_spec,
+)
+
+SPECS = [
+    "complete:n=12",
+    "erdos_renyi:n=50,p=0.1",
+    "erdos_renyi:n=50,p=0.1,directed=true",
+    "watts_strogatz:n=40,k=6,p=0.2",
+    "barabasi_albert:n=40,m=3",
+    "stochastic_block:sizes=[10,20],p_in=0.5,p_out=0.05",
+]
+
+
+@pytest.mark.parametrize("text", SPECS)
+def test_parse_format_round_trip(text):
+    spec = parse_graph_spec(text)
+    assert format_graph_spec(spec) == text
+    assert parse_graph_spec(format_graph_spec(spec)) == spec
+    assert check_graph_spec(spec) == spec  # idempotent
+
+
+def test_parse_types_and_defaults():
+    assert parse_graph_spec("watts_strogatz:n=1000,k=10,p=0.1") == {
+        "kind": "watts_strogatz", "n": 1000, "k": 10, "p": 0.1}
+    assert parse_graph_spec(" erdos_renyi : n = 5 , p = 1 ") == {
+        "kind": "erdos_renyi", "n": 5, "p": 1.0, "directed": False}
+    assert check_graph_spec({"kind": "stochastic_block", "sizes": (3, 4), "p_in": 1,
+                             "p_out": 0})["sizes"] == [3, 4]
+
+
+@pytest.mark.parametrize("text, words", [
+    ("foo:n=3", ["'foo'", "watts_strogatz", "barabasi_albert"]),  # lists the kinds
+    ("watts_strogatz:n=10,k=4,q=0.1", ["'q'", "n, k, p"]),        # lists the keys
+    ("watts_strogatz:n=10,k=4", ["needs 'p'"]),
+    ("watts_strogatz:n=10,k=4,p=2", ["p == 2", "[0, 1]"]),
+    ("watts_strogatz:n=10,k=10,p=0.1", ["k == 10", "< n == 10"]),
+    ("barabasi_albert:n=5,m=5", ["m == 5"]),
+    ("watts_strogatz:n=ten,k=4,p=0.1", ["n == 'ten'", "integer"]),
+    ("watts_strogatz:n=10,k", ["'k' is not key=value"]),
+    ("watts_strogatz:n=10,n=12,k=4,p=0.1", ["'n' twice"]),
+    ("stochastic_block:sizes=5,p_in=0.1,p_out=0.1", ["list of block sizes"]),
+    ("file:path=g.xyz", ["format", ".graphml"]),
+    ("", ["non-empty"]),
+])
+def test_bad_specs_name_the_problem(text, words):
+    with pytest.raises(OpinionSimError) as info:
+        parse_graph_spec(text)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_every_kind_is_documented_in_the_module():
+    import opinionsim.graphs as g
+
+    for kind in GRAPH_KINDS:
+        assert kind in g.__doc__
+
+
+@pytest.mark.parametrize("text", SPECS[1:])
+def test_build_is_seeded(text):
+    a = build_graph(text, seed=5)["graph"]
+    b = build_graph(text, seed=5)["graph"]
+    c = build_graph(text, seed=6)["graph"]
+    assert sorted(a.edges) == sorted(b.edges)
+    assert sorted(a.edges) != sorted(c.edges)
+
+
+def test_build_sizes_and_structure():
+    assert build_graph("complete:n=30", seed=0) == {"n_agents": 30}
+    ws = build_graph("watts_strogatz:n=40,k=6,p=0.2", seed=1)["graph"]
+    assert ws.number_of_nodes() == 40 and ws.number_of_edges() == 40 * 6 // 2
+    ba = build_graph("barabasi_albert:n=40,m=3", seed=1)["graph"]
+    assert ba.number_of_edges() == (40 - 3) * 3
+    # p_in = 1, p_out = 0: exactly two disjoint cliques of the given sizes.
+    sbm = build_graph("stochastic_block:sizes=[4,6],p_in=1,p_out=0", seed=3)["graph"]
+    assert sorted(len(c) for c in nx.connected_components(sbm)) == [4, 6]
+    assert sbm.number_of_edges() == 4 * 3 // 2 + 6 * 5 // 2
+    er = build_graph("erdos_renyi:n=30,p=1.0,directed=true", seed=0)["graph"]
+    assert er.is_directed() and er.number_of_edges() == 30 * 29
+
+
+@pytest.mark.parametrize("n, k, p", [(1000, 10, 0.1), (30, 4, 0.2), (50, 6, 0.9), (12, 2, 0.0),
+                                     (20, 19, 0.5), (10, 8, 1.0), (7, 3, 0.5)])
+def test_fast_watts_strogatz_is_networkx_graph(n, k, p):
+    spec = {"kind": "watts_strogatz", "n": n, "k": k, "p": p}
+    for seed in range(10):
+        fast = build_graph(spec, seed, fast=True)["graph"]
+        ref = build_graph(spec, seed)["graph"]
+        assert sp.issparse(fast) and list(ref.nodes) == list(range(n))
+        expect = nx.to_scipy_sparse_array(ref, nodelist=range(n), format="csr")
+        assert (fast != expect).nnz == 0
+
+
+def test_graph_seed_is_a_separate_32_bit_stream():
+    seeds = {graph_seed(s) for s in range(100)}
+    assert len(seeds) == 100 and all(0 <= s < 2**32 for s in seeds)
+    assert graph_seed(2**62) == graph_seed(2**62)
+
+
+@pytest.mark.parametrize("name, write", [
+    ("g.edgelist", lambda g, p: nx.write_edgelist(g, p, data=False)),
+    ("g.adjlist", lambda g, p: nx.write_adjlist(g, p)),
+    ("g.graphml", lambda g, p: nx.write_graphml(g, p)),
+    ("g.gml", lambda g, p: nx.write_gml(g, p)),
+])
+def test_graph_files(tmp_path, name, write):
+    g = nx.karate_club_graph()
+    path = tmp_path / name
+    write(g, str(path))
+    got = build_graph({"kind": "file", "path": str(path)}, seed=0)["graph"]
+    assert got.number_of_nodes() == 34 and got.number_of_edges() == g.number_of_edges()
+    if name.endswith((".edgelist", ".adjlist")):  # integer labels come back as integers
+        assert sorted(map(tuple, map(sorted, got.edges))) == sorted(map(tuple, map(sorted,
+                                                                                    g.edges)))
+
+
+def test_npz_file_and_errors(tmp_path):
+    A = sp.random_array((20, 20), density=0.2, format="csr", rng=0)
+    sp.save_npz(tmp_path / "a.npz", A)
+    got = build_graph(f"file:path={tmp_path / 'a.npz'}", seed=0)["graph"]
+    assert sp.issparse(got) and (got != A).nnz == 0
+    with pytest.raises(OpinionSimError, match="cannot be read"):
+        build_graph({"kind": "file", "path": str(tmp_path / "missing.gml")}, seed=0)
+    (tmp_path / "bad.gml").write_text("this is not gml")
+    with pytest.raises(OpinionSimError, match="cannot be read as gml"):
+        build_graph({"kind": "file", "path": str(tmp_path / "bad.gml")}, seed=0)
+
+
+def test_fingerprint():
+    g = nx.path_graph(5)
+    assert graph_fingerprint(g) == graph_fingerprint(nx.path_graph(5))
+    h = nx.path_graph(5)
+    h.add_edge(0, 4)
+    assert graph_fingerprint(g) != graph_fingerprint(h)
+    relabelled = nx.relabel_nodes(g, {i: 4 - i for i in range(5)})
+    assert graph_fingerprint(g) != graph_fingerprint(relabelled)  # node order is part of it
+    A = nx.to_scipy_sparse_array(g, format="csr")
+    assert graph_fingerprint(A) == graph_fingerprint(sp.csr_matrix(A))
+    with pytest.raises(OpinionSimError, match="networkx graph"):
+        graph_fingerprint(np.eye(3))
