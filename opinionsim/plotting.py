@@ -396,9 +396,13 @@ def _hue_colors(values):
     if numeric and len(values) > 1:
         v = np.asarray(values, dtype=np.float64)
         positive = np.all(v > 0)
-        u = np.log(v) if positive and v.max() / v.min() >= 20 else v
-        span = u.max() - u.min()
-        frac = (u - u.min()) / span if span > 0 else np.zeros_like(u)
+        finite = np.isfinite(v)
+        lo_hi = v[finite] if finite.any() else np.zeros(1)
+        logscale = positive and lo_hi.max() / lo_hi.min() >= 20
+        u = np.log(np.where(finite, v, 1.0)) if logscale else np.where(finite, v, 0.0)
+        lo, hi = (u[finite].min(), u[finite].max()) if finite.any() else (0.0, 0.0)
+        frac = (u - lo) / (hi - lo) if hi > lo else np.zeros_like(u)
+        frac[~finite] = 1.0  # temperature = inf: the far end of the scale
         cmap = mpl.colormaps["viridis"]
         return {val: cmap(0.9 * f) for val, f in zip(values, frac)}
     cycle = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
