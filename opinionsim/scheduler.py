@@ -27,6 +27,8 @@ array([0.5, 0.5])
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from .rules import UpdateRule, apply_update, social_mean
@@ -55,7 +57,7 @@ def random_sequential(X, X0, adjacency, rule: UpdateRule, order, noise_eps=None)
     """Agents update one at a time in ``order``, each from the latest opinions.
 
     This is the reference implementation (a Python loop over agents); the
-    model uses a compiled kernel where one is available.
+    model uses a compiled kernel where one is available (see :func:`advance`).
     """
     X = X.copy()
     for i in order:
@@ -67,13 +69,39 @@ def random_sequential(X, X0, adjacency, rule: UpdateRule, order, noise_eps=None)
 
 def advance(activation, X, X0, adjacency, rule: UpdateRule, *, noise_eps=None,
             activation_rng=None, activation_rate=1.0):
-    """One tick of ``activation`` (one of :data:`ACTIVATIONS`); returns the new opinions."""
+    """One tick of ``activation`` (one of :data:`ACTIVATIONS`); returns the new opinions.
+
+    The activation draws are made here, always in the same way; the tick then
+    runs through the compiled kernels of :mod:`opinionsim._kernels` where they
+    apply, and through the reference functions above otherwise (the two agree
+    to 1e-12; set ``OPINIONSIM_DISABLE_KERNELS=1`` to force the reference).
+    """
+    order = active = None
+    if activation != "synchronous":
+        if activation_rng is None:
+            raise TypeError(
+                f"activation {activation!r} needs activation_rng (the step's generator).")
+        if activation == "random_sequential":
+            order = activation_rng.permutation(X.shape[0])
+        else:
+            active = activation_rng.random(X.shape[0]) < activation_rate
+    new = _fast_advance("random_async" if active is not None else activation, X, X0, adjacency,
+                        rule, noise_eps, order, active)
+    if new is not None:
+        return new
     if activation == "synchronous":
         return synchronous(X, X0, adjacency, rule, noise_eps)
-    if activation_rng is None:
-        raise TypeError(f"activation {activation!r} needs activation_rng (the step's generator).")
     if activation == "random_sequential":
-        return random_sequential(X, X0, adjacency, rule, activation_rng.permutation(X.shape[0]),
-                                 noise_eps)
-    active = activation_rng.random(X.shape[0]) < activation_rate
+        return random_sequential(X, X0, adjacency, rule, order, noise_eps)
     return random_async(X, X0, adjacency, rule, active, noise_eps)
+
+
+def _fast_advance(activation, X, X0, adjacency, rule, noise_eps, order, active):
+    # Checked before importing the kernels, so a disabled run never imports numba.
+    switch = os.environ.get("OPINIONSIM_DISABLE_KERNELS", "").strip().lower()
+    if switch not in ("", "0", "false", "no"):
+        return None
+    from . import _kernels
+
+    return _kernels.advance(activation, X, X0, adjacency, rule, noise_eps=noise_eps,
+                            order=order, active=active)
