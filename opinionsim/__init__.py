@@ -20,6 +20,27 @@ from .causal import AttentionShift, CausalEffect, attention_shift, causal_effect
 from .model import OpinionAgent, OpinionModel
 from .sweep import load_results, sweep
 
+
+
+def set_num_threads(n):
+    """Use ``n`` threads per engine step from now on (default: the cores, or
+    ``OPINIONSIM_NUM_THREADS``); returns the previous count.
+
+    Sweep workers already limit themselves so that workers × threads ≤ cores.
+
+    Examples
+    --------
+    >>> old = set_num_threads(1); _ = set_num_threads(old)
+    """
+    import numpy as np
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise OpinionSimError(f"n == {n!r}, must be an integer >= 1 (threads per step).")
+    from ._kernels import set_num_threads as _set  # imports numba: only when asked
+
+    return _set(int(n))
+
+
 __all__ = [
     "OpinionModel",
     "OpinionAgent",
@@ -32,5 +53,6 @@ __all__ = [
     "AttentionShift",
     "sweep",
     "load_results",
+    "set_num_threads",
     "__version__",
 ]

@@ -203,3 +203,12 @@ def test_bad_networks(kwargs):
 
 def test_error_is_a_value_error():
     assert issubclass(OpinionSimError, ValueError)
+
+
+def test_set_num_threads_validates_and_round_trips():
+    import opinionsim
+
+    with pytest.raises(OpinionSimError, match="n == 0"):
+        opinionsim.set_num_threads(0)
+    old = opinionsim.set_num_threads(1)
+    assert opinionsim.set_num_threads(old) == 1
