@@ -29,8 +29,8 @@ from other processes (the load average is printed first).
 
 Usage::
 
-    python benchmarks/bench_step.py                 # everything (a few minutes)
-    python benchmarks/bench_step.py --quick         # N <= 1e5, small combos: ~1 min
+    python benchmarks/bench_step.py                 # everything: ~1 minute on 2 cores
+    python benchmarks/bench_step.py --quick         # N <= 1e5, small combos: ~20 s
     python benchmarks/bench_step.py --sizes 1e3 1e4 --no-extras
     python benchmarks/bench_step.py --cold-compile  # also time a compile from scratch
 """

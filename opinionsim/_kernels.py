@@ -1127,6 +1127,14 @@ def _csr_structure(adjacency):
     return np.ascontiguousarray(indptr), np.ascontiguousarray(indices)
 
 
+def _ro(a):
+    """A read-only view. Kernels see every input they only read as read-only, whichever way
+    the caller's array is flagged, so one compiled version serves both (numba types differ)."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
 class _RuleArrays:
     """What the kernels need from an :class:`~opinionsim.rules.UpdateRule`, as plain values.
 
@@ -1176,6 +1184,8 @@ class _RuleArrays:
         self.sphere = rule.opinion_space == "sphere"
         self.fixed = np.zeros(0, np.bool_) if rule.fixed is None \
             else np.asarray(rule.fixed, np.bool_)
+        for name in ("src", "dst", "hoff", "salience", "stub", "covered", "fixed"):
+            setattr(self, name, _ro(getattr(self, name)))
 
 
 _rule_cache = (None, None, None)  # (rule, width, _RuleArrays): the rule of the latest tick
@@ -1279,15 +1289,16 @@ def _edge_balanced_bounds(indptr, rows, n_chunks):
 def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active):
     from .engine import CompleteGraph
 
-    X = np.ascontiguousarray(X)
-    X0 = np.ascontiguousarray(X0)
+    X = _ro(np.ascontiguousarray(X))
+    X0 = _ro(np.ascontiguousarray(X0))
     noise, eps = _noise(rule, noise_eps)
+    eps = _ro(eps)
     threads = get_num_threads()
     dense = isinstance(adjacency, CompleteGraph)
     if activation == "random_sequential":
         new = _aligned_copy(X)
         p = _Prepared(new, rule, sequential=True, dense=dense)
-        order = np.ascontiguousarray(order, dtype=np.int64)
+        order = _ro(np.ascontiguousarray(order, dtype=np.int64))
         common = (p.aff, p.mode, p.temperature, p.inv_temperature, p.confidence)
         update = (X0, p.step_size, p.stub, noise, eps, p.sphere, p.fixed)
         if dense:
@@ -1295,7 +1306,7 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active):
                               p.src, p.dst, p.covered, *common, p.v_is_x, p.k_is_v, p.q_is_v,
                               p.salience, p.key_norm_clip, new, *update)
             return new
-        indptr, indices = _csr_structure(adjacency)
+        indptr, indices = map(_ro, _csr_structure(adjacency))
         if p.lean:
             _sequential_lean((), order, indptr, indices, p.Q, p.K, new, *common, p.prefetch,
                              p.k_is_v, p.q_is_v, p.salience, p.key_norm_clip, *update)
@@ -1318,31 +1329,35 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active):
     n_rows = len(rows) if len(rows) else n
     common = (p.aff, p.mode, p.temperature, p.inv_temperature, p.confidence)
     update = (X0, p.step_size, p.stub, noise, eps, p.sphere, p.fixed, out)
+    Q, K, V = _ro(p.Q), _ro(p.K), _ro(p.V)
 
     if dense:
         work = n_rows * n
         n_chunks = 1 if work < _MIN_PARALLEL_WORK or threads == 1 else min(n_rows, 8 * threads)
         bounds = np.linspace(0, n_rows, n_chunks + 1).astype(np.int64)
-        have_totals = len(p.totals) > 0
+        rows = _ro(rows)
+        KT, VT, totals = _ro(p.KT), _ro(p.VT), _ro(p.totals)
+        have_totals = len(totals) > 0
 
         def task(c):
-            _sync_dense(p.dense_dh, bounds[c], bounds[c + 1], rows, adjacency.include_self, p.Q,
-                        p.KT, p.VT, p.totals, have_totals, p.hoff, p.dst, p.covered, *common, X,
+            _sync_dense(p.dense_dh, bounds[c], bounds[c + 1], rows, adjacency.include_self, Q,
+                        KT, VT, totals, have_totals, p.hoff, p.dst, p.covered, *common, X,
                         *update)
     else:
         indptr, indices = _csr_structure(adjacency)
         work = (int(indptr[-1]) + n) if len(rows) == 0 else len(rows) * (1 + int(indptr[-1]) // n)
         n_chunks = 1 if work < _MIN_PARALLEL_WORK or threads == 1 else min(n_rows, 4 * threads)
         bounds = _edge_balanced_bounds(indptr, rows, n_chunks)
+        indptr, indices, rows = _ro(indptr), _ro(indices), _ro(rows)
 
         if p.lean:
             def task(c):
-                _sync_lean(p.dh, bounds[c], bounds[c + 1], rows, indptr, indices, p.Q, p.K, X,
+                _sync_lean(p.dh, bounds[c], bounds[c + 1], rows, indptr, indices, Q, K, X,
                            *common, p.prefetch, *update)
         else:
             def task(c):
-                _sync_heads(bounds[c], bounds[c + 1], rows, indptr, indices, p.Q, p.K, p.V,
-                            p.hoff, p.dst, p.covered, *common, p.prefetch, X, *update)
+                _sync_heads(bounds[c], bounds[c + 1], rows, indptr, indices, Q, K, V, p.hoff,
+                            p.dst, p.covered, *common, p.prefetch, X, *update)
 
     _run_chunks(task, n_chunks, threads)
     return out

@@ -94,8 +94,10 @@ _RESERVED = {
     "record_every": "pass sweep(..., record_every=...)",
 }
 
+# NUMBA_NUM_THREADS is left alone on purpose: the kernels run on their own thread
+# pool, and numba refuses to compile once the variable changes after its pool started.
 _THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-               "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+               "VECLIB_MAXIMUM_THREADS")
 
 
 # =============================================================================== public API
