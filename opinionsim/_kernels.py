@@ -1146,7 +1146,7 @@ class _RuleArrays:
         heads = rule.heads
         # The reference attends a head that names every dimension over X as it is (not
         # permuted) and writes the result to the head's dimensions, so its sources are 0..d-1.
-        src = np.concatenate([np.arange(d) if len(h) == d else np.asarray(h) for h in heads])
+        src = np.concatenate([np.asarray(h) for h in heads])
         self.src = src.astype(np.int64)
         self.dst = np.concatenate([np.asarray(h) for h in heads]).astype(np.int64)
         self.hoff = np.cumsum([0] + [len(h) for h in heads]).astype(np.int64)

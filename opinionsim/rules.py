@@ -165,7 +165,8 @@ def social_mean(X, adjacency, rule: UpdateRule, rows=None):
     """
     out = X.copy()
     for dims in rule.heads:
-        Xh = X[:, dims] if len(dims) < X.shape[1] else X
+        identity = len(dims) == X.shape[1] and np.array_equal(dims, np.arange(X.shape[1]))
+        Xh = X if identity else X[:, dims]
         K = make_keys(Xh, salience=rule.salience, key_norm_clip=rule.key_norm_clip)
         mean, silent = attend(Xh, K, Xh, adjacency, temperature=rule.temperature,
                               affinity=rule.affinity, rule=rule.rule,

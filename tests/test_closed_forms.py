@@ -135,3 +135,14 @@ def test_loud_agent_hijacks_dot_attention_but_not_cosine():
     assert dot[1:, 0].min() > 0.99
     assert cos[1:, 0].max() < 0.5
     assert clipped[1:, 0].max() < 0.5
+
+
+def test_head_order_does_not_matter():
+    x0 = np.random.default_rng(3).normal(size=(12, 3))
+    kw = dict(n_agents=12, dim=3, temperature=0.4, affinity="distance", initial_opinions=x0,
+              seed=1)
+    plain = OpinionModel(**kw)
+    shuffled = OpinionModel(**kw, heads=[[2, 0, 1]])
+    plain.run(5)
+    shuffled.run(5)
+    np.testing.assert_allclose(shuffled.opinions, plain.opinions, rtol=1e-12, atol=1e-14)

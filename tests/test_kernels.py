@@ -145,8 +145,8 @@ def test_prefetching_paths_match(problem, activation, monkeypatch):
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("heads", [[[0, 2], [3]], [[4, 1, 0, 2, 3]], [[1]]])
 def test_heads_and_uncovered_dimensions_match(heads, activation):
-    # [[4, 1, 0, 2, 3]] is one head naming every dimension out of order: the reference
-    # attends over X as it is and writes the means to the permuted columns; so must we.
+    # [[4, 1, 0, 2, 3]] is one head naming every dimension out of order: the means of
+    # column d go back to column d, whatever the order the head lists them in.
     rng = np.random.default_rng(7)
     n, dim = 25, 5
     csr = random_csr(n, 0.25, rng, empty_rows=(0,))
