@@ -12,6 +12,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import mesa
 import numpy as np
 import scipy.sparse as sp
@@ -317,16 +319,20 @@ class OpinionModel(mesa.Model):
             new = advance(self.activation, X, self._X0, self.network.adjacency, self.rule,
                           noise_eps=noise_eps, activation_rng=activation_rng,
                           activation_rate=self.activation_rate)
-        finite = np.isfinite(new)
-        if not finite.all():
-            row = int(np.argwhere(~finite)[0][0])
-            raise OpinionSimError(
-                f"step {t} produced a non-finite opinion for node {self.network.nodes[row]!r} "
-                f"(row {row}); the previous opinion was {X[row]!r}. Check the opinion scale, "
-                "temperature and noise."
-            )
+        # One pass serves both checks: X is always finite, so a non-finite new opinion
+        # makes the largest squared change non-finite (max propagates NaN).
         delta = new - X
-        self.last_change = float(np.sqrt(np.max(np.einsum("ij,ij->i", delta, delta))))
+        largest = float(np.max(np.einsum("ij,ij->i", delta, delta)))
+        if not np.isfinite(largest):
+            bad = np.flatnonzero(~np.isfinite(new).all(axis=1))
+            if len(bad):
+                row = int(bad[0])
+                raise OpinionSimError(
+                    f"step {t} produced a non-finite opinion for node "
+                    f"{self.network.nodes[row]!r} (row {row}); the previous opinion was "
+                    f"{X[row]!r}. Check the opinion scale, temperature and noise."
+                )
+        self.last_change = math.sqrt(largest)
         self._X = new
         if t % self.record_every == 0:
             self._record()
