@@ -27,9 +27,16 @@ Prints, in one run (not part of the unit tests):
 Timings are the best of ``--repeat`` calls: slower calls measure interference
 from other processes (the load average is printed first).
 
+4. With ``--against REV``: the same steps (N = 1e5 and 1e6, k = 10, dim = 3, dot and
+   distance; ``model.step`` with ``reporters=["max_change"]``) on this tree and on
+   git revision ``REV``, each in a fresh process, interleaved (old, new, old, new, ...)
+   over ``--rounds`` rounds, and the median of the per-round ratios new / old: what a
+   refactoring costs in speed.
+
 Usage::
 
     python benchmarks/bench_step.py                 # everything: ~1 minute on 2 cores
+    python benchmarks/bench_step.py --against 577000e --rounds 7   # old commit vs this tree
     python benchmarks/bench_step.py --quick         # N <= 1e5, small combos: ~20 s
     python benchmarks/bench_step.py --sizes 1e3 1e4 --no-extras
     python benchmarks/bench_step.py --cold-compile  # also time a compile from scratch
@@ -92,7 +99,7 @@ def best_of(fn, repeat):
 def _floor_kernels():
     import numba
 
-    from opinionsim._kernels import _prefetch_row
+    from opinionsim.kernels.intrinsics import prefetch_row as _prefetch_row
 
     @numba.njit(nogil=True, boundscheck=False)
     def stream(a, lo, hi):
@@ -125,7 +132,7 @@ def _floor_kernels():
 
 
 def _threaded(fn, chunks, threads):
-    from opinionsim._kernels import _run_chunks
+    from opinionsim.kernels.threads import run_chunks as _run_chunks
 
     _run_chunks(lambda c: fn(*chunks[c]), len(chunks), threads)
 
@@ -222,7 +229,7 @@ def build_model(adjacency, dim, rng, **kw):
 
 
 def time_model(model, repeat):
-    from opinionsim.scheduler import advance
+    from opinionsim.dynamics import advance
 
     model.step()  # compile or load the kernels
     step_s = best_of(model.step, repeat)
@@ -314,7 +321,8 @@ def activation_comparison(args, results):
 
 
 def dense_comparison(args, results):
-    from opinionsim import OpinionModel, _kernels
+    from opinionsim import OpinionModel
+    from opinionsim import kernels as _kernels
     from opinionsim.scheduler import synchronous
 
     n = 10**4
@@ -333,8 +341,9 @@ def dense_comparison(args, results):
 
 
 def million_extras(args, threads, results):
-    from opinionsim import OpinionModel, _kernels
-    from opinionsim.scheduler import advance, synchronous
+    from opinionsim import OpinionModel
+    from opinionsim import kernels as _kernels
+    from opinionsim.dynamics import advance, synchronous
 
     n = 10**6
     print(f"\n## N = {n:.0e}: threads, numpy reference, construction (k = 10, dim = 3)\n")
@@ -488,6 +497,71 @@ def verdicts(results, threads):
     print("\n".join(checks))
 
 
+_AGAINST_SNIPPET = """
+import json, sys, time
+import numpy as np
+sys.path.insert(0, {tree!r})
+sys.path.insert(0, {bench!r})
+from bench_step import random_graph
+from opinionsim import OpinionModel
+out = {{}}
+for n in {sizes!r}:
+    rng = np.random.default_rng(0)
+    adj = random_graph(n, 10, rng)
+    X = rng.uniform(-1.0, 1.0, size=(n, 3))
+    for affinity in ("dot", "distance"):
+        m = OpinionModel(graph=adj, dim=3, initial_opinions=X, seed=1, affinity=affinity,
+                         reporters=["max_change"])
+        m.step()
+        best = float("inf")
+        for _ in range({repeat}):
+            t = time.perf_counter(); m.step(); best = min(best, time.perf_counter() - t)
+        out[f"{{n}} {{affinity}}"] = best
+print(json.dumps(out))
+"""
+
+
+def against(rev, rounds, repeat, sizes):
+    """Interleaved fresh-process timings of this tree and of git revision ``rev``."""
+    import json
+    import shutil
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    old = tempfile.mkdtemp(prefix="opinionsim-against-")
+    subprocess.run(["git", "-C", root, "worktree", "add", "--detach", old, rev], check=True,
+                   capture_output=True)
+    try:
+        def run(tree):
+            code = _AGAINST_SNIPPET.format(tree=tree, bench=here, sizes=sizes, repeat=repeat)
+            done = subprocess.run([sys.executable, "-c", code], cwd=tree, check=True,
+                                  capture_output=True, text=True)
+            return json.loads(done.stdout.strip().splitlines()[-1])
+
+        print(f"# bench_step --against {rev}: load average {os.getloadavg()[0]:.2f}")
+        run(old), run(root)  # compile (or load) both trees' kernels
+        ratios = {}
+        for r in range(rounds):
+            t_old, t_new = run(old), run(root)
+            for key in t_new:
+                ratios.setdefault(key, []).append((t_old[key], t_new[key]))
+            print(f"round {r + 1}/{rounds} done", flush=True)
+        print(f"\n| N, affinity | {rev} s (median) | this tree s (median) | median ratio new/old |")
+        print("|---|---|---|---|")
+        worst = 0.0
+        for key, pairs in ratios.items():
+            olds, news = np.array(pairs).T
+            ratio = float(np.median(news / olds))
+            worst = max(worst, ratio)
+            print(f"| {key} | {np.median(olds):.4f} | {np.median(news):.4f} | {ratio:.3f} |")
+        print(f"\nworst median ratio {worst:.3f} (target <= 1.05): "
+              f"{'met' if worst <= 1.05 else 'NOT met'}")
+    finally:
+        subprocess.run(["git", "-C", root, "worktree", "remove", "--force", old],
+                       capture_output=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=float, nargs="+", default=[1e3, 1e4, 1e5, 1e6],
@@ -501,10 +575,17 @@ def main(argv=None):
                         help="only the main table and the Mesa comparison")
     parser.add_argument("--cold-compile", action="store_true",
                         help="also time compiling the kernels from scratch (~1 min)")
+    parser.add_argument("--against", metavar="REV",
+                        help="only compare this tree with git revision REV (interleaved)")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds for --against")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes]
+    if args.against:
+        against(args.against, args.rounds, args.repeat,
+                [n for n in args.sizes if n >= 10**5] or [10**5])
+        return
 
-    from opinionsim import _kernels
+    from opinionsim import kernels as _kernels
 
     threads = _kernels.get_num_threads()
     print(f"# bench_step: {platform.node()}, {platform.processor() or platform.machine()}, "

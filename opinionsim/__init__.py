@@ -36,7 +36,7 @@ def set_num_threads(n):
 
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise OpinionSimError(f"n == {n!r}, must be an integer >= 1 (threads per step).")
-    from ._kernels import set_num_threads as _set  # imports numba: only when asked
+    from .kernels import set_num_threads as _set  # imports numba: only when asked
 
     return _set(int(n))
 

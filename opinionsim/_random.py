@@ -18,9 +18,9 @@ import numpy as np
 
 from ._errors import OpinionSimError
 
-__all__ = ["INIT", "NOISE", "ACTIVATION", "resolve_seed", "stream"]
+__all__ = ["INIT", "NOISE", "ACTIVATION", "MESA", "resolve_seed", "stream"]
 
-INIT, NOISE, ACTIVATION = 0, 1, 2
+INIT, NOISE, ACTIVATION, MESA = 0, 1, 2, 3
 
 
 def resolve_seed(seed) -> int:

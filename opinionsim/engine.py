@@ -1,4 +1,4 @@
-"""The pure, vectorised attention engine: no Mesa, only arrays and a CSR adjacency.
+"""The pure, vectorised reference engine: no Mesa, only arrays and a CSR adjacency.
 
 Listener ``i`` attends to the speakers ``j`` it listens to (row ``i`` of the
 adjacency) with weights
@@ -13,12 +13,14 @@ the values, :math:`\\sum_j A_{ij} v_j`. Queries, keys and values are separate
 arguments, so the same functions serve self-attention (a population attending
 to itself) and cross-attention (a population attending to media outlets).
 
-The adjacency is a ``scipy.sparse`` CSR array of shape ``(n_queries, n_keys)``
+Affinities and weighting rules are looked up by name in the registries of
+:mod:`opinionsim.dynamics` (so a user-registered one works here too). The
+adjacency is a ``scipy.sparse`` CSR array of shape ``(n_queries, n_keys)``
 (only its structure is used) or a :class:`CompleteGraph`, for which a blocked
 dense path never holds more than ``block × n_keys`` scores at a time.
 
 Functions here are the *reference* implementation: plain numpy and
-scipy.sparse, used by the tests as ground truth. :mod:`opinionsim._kernels`
+scipy.sparse, used by the tests as ground truth. :mod:`opinionsim.kernels`
 holds compiled fast paths that must agree with them.
 
 Examples
@@ -35,11 +37,13 @@ True
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
+from .dynamics.affinities import AFFINITIES
+from .dynamics.weighting import WEIGHTING_RULES, resolve, segment_softmax
 
 __all__ = [
     "AFFINITIES",
@@ -53,12 +57,8 @@ __all__ = [
     "update_opinions",
 ]
 
-AFFINITIES = ("dot", "cosine", "distance")
-#: ``"attention"``: softmax of affinity / temperature. ``"uniform"``: equal weights
-#: over the neighbourhood (DeGroot; the same as temperature = inf).
-#: ``"bounded_confidence"``: equal weights over neighbours within ``confidence``
-#: (Hegselmann–Krause).
-RULES = ("attention", "uniform", "bounded_confidence")
+#: The weighting rules by name (the registry of :mod:`opinionsim.dynamics.weighting`).
+RULES = WEIGHTING_RULES
 
 #: Rows of dense scores computed at a time on complete graphs (memory O(block·N)).
 DENSE_BLOCK = 128
@@ -128,19 +128,12 @@ def make_keys(X, *, salience=1.0, key_norm_clip=None):
     return K
 
 
-def _unit_rows(M):
-    norms = np.linalg.norm(M, axis=1)
-    out = np.zeros_like(M)
-    nz = norms > 0
-    out[nz] = M[nz] / norms[nz, None]
-    return out
-
-
 def edge_scores(Q, K, indptr, indices, *, affinity):
     """Affinity ``S_ij`` of query ``i`` for key ``j``, for every edge of a CSR structure.
 
-    ``"dot"``: ⟨q_i, k_j⟩/√d (scaled dot-product attention). ``"cosine"``:
-    ⟨q_i, k_j⟩/(‖q_i‖‖k_j‖), 0 where a norm is 0. ``"distance"``: −‖q_i − k_j‖².
+    ``affinity`` names a registered affinity: ``"dot"`` (⟨q_i, k_j⟩/√d, scaled
+    dot-product attention), ``"cosine"`` (⟨q_i, k_j⟩/(‖q_i‖‖k_j‖), 0 where a
+    norm is 0), ``"distance"`` (−‖q_i − k_j‖²), or your own.
 
     Returns
     -------
@@ -154,55 +147,18 @@ def edge_scores(Q, K, indptr, indices, *, affinity):
     array([0., 1.])
     """
     rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-    if affinity == "dot":
-        return np.einsum("ij,ij->i", Q[rows], K[indices]) / math.sqrt(Q.shape[1])
-    if affinity == "cosine":
-        return np.einsum("ij,ij->i", _unit_rows(Q)[rows], _unit_rows(K)[indices])
-    diff = Q[rows] - K[indices]
-    return -np.einsum("ij,ij->i", diff, diff)
+    return AFFINITIES[affinity].score(Q[rows], K[indices])
 
 
-def segment_softmax(scores, indptr, *, temperature):
-    """Softmax of ``scores / temperature`` within each CSR row, stable at every temperature.
-
-    The row maximum is subtracted before dividing by the temperature, so
-    temperature 1e-12 gives one-hot weights on the highest score (exact ties
-    split evenly) and ``inf`` gives uniform weights, never NaN.
-
-    Examples
-    --------
-    >>> segment_softmax(np.array([1.0, 1.0, 0.0]), np.array([0, 3]), temperature=1e-12)
-    array([0.5, 0.5, 0. ])
-    """
-    counts = np.diff(indptr)
-    if math.isinf(temperature):
-        return np.repeat(1.0 / np.maximum(counts, 1), counts).astype(np.float64)
-    nonempty = counts > 0
-    starts = indptr[:-1][nonempty]
-    if len(starts) == 0:
-        return np.zeros(0)
-    row_max = np.maximum.reduceat(scores, starts)
-    e = np.exp((scores - np.repeat(row_max, counts[nonempty])) / temperature)
-    row_sum = np.add.reduceat(e, starts)
-    return e / np.repeat(row_sum, counts[nonempty])
-
-
-def _bounded_confidence_weights(Q, K, indptr, indices, confidence):
-    # sqrt(fl(x²)) == |x| exactly in IEEE arithmetic, so 1-D ties at the radius are kept.
-    within = np.sqrt(-edge_scores(Q, K, indptr, indices, affinity="distance")) <= confidence
-    counts = np.diff(indptr)
-    rows = np.repeat(np.arange(len(counts)), counts)
-    n_within = np.bincount(rows, weights=within, minlength=len(counts))
-    return np.where(within, 1.0 / np.maximum(n_within[rows], 1.0), 0.0)
-
-
-def _edge_weights(Q, K, indptr, indices, *, temperature, affinity, rule, confidence):
-    if rule == "bounded_confidence":
-        return _bounded_confidence_weights(Q, K, indptr, indices, confidence)
-    if rule == "uniform":
-        temperature = math.inf
-    scores = None if math.isinf(temperature) else edge_scores(Q, K, indptr, indices, affinity=affinity)
-    return segment_softmax(scores, indptr, temperature=temperature)
+def _edge_weights(Q, K, indptr, indices, params):
+    """Normalised weights per edge under the rule that ``resolve`` picks."""
+    rule = resolve(params["rule"], params["temperature"])
+    w = np.asarray(rule.weights(Q, K, indptr, indices, params), dtype=np.float64)
+    if not rule.normalised:
+        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        sums = np.bincount(rows, weights=w, minlength=len(indptr) - 1)
+        w = np.divide(w, sums[rows], out=np.zeros_like(w), where=sums[rows] > 0)
+    return w
 
 
 def attention_weights(Q, K, adjacency, *, temperature=1.0, affinity="dot",
@@ -218,16 +174,22 @@ def attention_weights(Q, K, adjacency, *, temperature=1.0, affinity="dot",
     adjacency : scipy.sparse array or matrix, or CompleteGraph
         Row ``i`` lists whom listener ``i`` listens to.
     temperature : float in (0, inf]
-    affinity : {"dot", "cosine", "distance"}
-    rule : {"attention", "uniform", "bounded_confidence"}
+    affinity : str
+        A registered affinity (``"dot"``, ``"cosine"``, ``"distance"``, …).
+    rule : str
+        A registered weighting rule (``"attention"``, ``"uniform"``,
+        ``"bounded_confidence"``, …).
     confidence : float, optional
         Radius for ``rule="bounded_confidence"`` (inclusive).
 
     Returns
     -------
     scipy.sparse.csr_array, shape (n_queries, n_keys)
-        Each non-empty row sums to 1. A listener with nobody to listen to (or,
-        under bounded confidence, nobody within range) has an empty row.
+        The stored entries of row ``i`` are listener ``i``'s whole
+        neighbourhood, weights that are 0 (underflow at a low temperature,
+        outside the confidence) included. Each non-silent row sums to 1; a
+        listener with nobody to listen to (or, under bounded confidence,
+        nobody within range) has a row of zeros.
 
     Examples
     --------
@@ -237,18 +199,19 @@ def attention_weights(Q, K, adjacency, *, temperature=1.0, affinity="dot",
            [0.5, 0.5]])
     """
     csr = _as_csr(adjacency)
-    w = _edge_weights(Q, K, csr.indptr, csr.indices, temperature=temperature,
-                      affinity=affinity, rule=rule, confidence=confidence)
-    A = sp.csr_array((w, csr.indices.copy(), csr.indptr.copy()), shape=csr.shape)
-    A.eliminate_zeros()
-    return A
+    params = {"rule": rule, "temperature": temperature, "affinity": affinity,
+              "confidence": confidence}
+    w = _edge_weights(Q, K, csr.indptr, csr.indices, params)
+    return sp.csr_array((w, csr.indices.copy(), csr.indptr.copy()), shape=csr.shape)
 
 
 def _as_csr(adjacency):
     if isinstance(adjacency, CompleteGraph):
         return adjacency.to_csr()
     csr = sp.csr_array(adjacency)
-    csr.sort_indices()
+    if not csr.has_sorted_indices:
+        csr = sp.csr_array(csr, copy=True)
+        csr.sort_indices()
     return csr
 
 
@@ -271,7 +234,7 @@ def attend(Q, K, V, adjacency, *, temperature=1.0, affinity="dot", rule="attenti
     -------
     mean : ndarray, shape (n_queries, d_v)
     silent : ndarray of bool, shape (n_queries,)
-        Listeners with no weight to give (empty row); their ``mean`` is 0.
+        Listeners with no weight to give; their ``mean`` is 0.
 
     Examples
     --------
@@ -280,19 +243,19 @@ def attend(Q, K, V, adjacency, *, temperature=1.0, affinity="dot", rule="attenti
     >>> mean.ravel()
     array([1.33333333, 1.33333333, 1.33333333])
     """
-    if isinstance(adjacency, CompleteGraph) and rule == "attention":
-        return _attend_dense(Q, K, V, adjacency, temperature=temperature,
-                             affinity=affinity, rows=rows)
+    weighting = resolve(rule, temperature)
+    if isinstance(adjacency, CompleteGraph) and weighting.name in ("attention", "uniform"):
+        return _attend_dense(Q, K, V, adjacency, temperature=temperature, affinity=affinity,
+                             uniform=weighting.name == "uniform", rows=rows)
     csr = _as_csr(adjacency)
+    Qr = Q
     if rows is not None:
         csr = csr[rows]
         Qr = Q[rows]
-    else:
-        Qr = Q
     A = attention_weights(Qr, K, csr, temperature=temperature, affinity=affinity,
                           rule=rule, confidence=confidence)
     mean = np.asarray(A @ V)
-    silent = np.diff(A.indptr) == 0
+    silent = np.asarray(A.sum(axis=1)).ravel() == 0
     if rows is not None:
         full = np.full((Q.shape[0], V.shape[1]), np.nan)
         full[rows] = mean
@@ -302,13 +265,14 @@ def attend(Q, K, V, adjacency, *, temperature=1.0, affinity="dot", rule="attenti
     return mean, silent
 
 
-def _attend_dense(Q, K, V, graph, *, temperature, affinity, rows=None, block=DENSE_BLOCK):
+def _attend_dense(Q, K, V, graph, *, temperature, affinity, uniform, rows=None,
+                  block=DENSE_BLOCK):
     """Blocked all-to-all attention: never more than ``block × n_keys`` scores at once."""
     n_q = Q.shape[0]
     out = np.full((n_q, V.shape[1]), np.nan) if rows is not None else np.empty((n_q, V.shape[1]))
     silent = np.zeros(n_q, dtype=bool)
     todo = np.arange(n_q) if rows is None else np.asarray(rows)
-    if math.isinf(temperature):
+    if uniform:
         total = V.sum(axis=0)
         n_k = K.shape[0]
         if graph.include_self:
@@ -319,19 +283,10 @@ def _attend_dense(Q, K, V, graph, *, temperature, affinity, rows=None, block=DEN
             silent[todo] = True
             out[todo] = 0.0
         return out, silent
-    if affinity == "cosine":
-        Qs, Ks = _unit_rows(Q), _unit_rows(K)
-    else:
-        Qs, Ks = Q, K
+    score = AFFINITIES[affinity]
     for start in range(0, len(todo), block):
         idx = todo[start:start + block]
-        if affinity == "distance":
-            diff = Qs[idx, None, :] - Ks[None, :, :]
-            S = -np.einsum("bkd,bkd->bk", diff, diff)
-        else:
-            S = Qs[idx] @ Ks.T
-            if affinity == "dot":
-                S /= math.sqrt(Q.shape[1])
+        S = score.all_pairs(Q[idx], K)
         if not graph.include_self:
             S[np.arange(len(idx)), idx] = -np.inf
         row_max = S.max(axis=1, keepdims=True)
@@ -349,6 +304,9 @@ def _attend_dense(Q, K, V, graph, *, temperature, affinity, rows=None, block=DEN
 def update_opinions(X, social, X0, *, step_size, stubbornness=0.0, noise_term=None,
                     fixed=None):
     """One update: ``s·x(0) + (1 − s)·[(1 − a)·x + a·social] + noise``; fixed rows unchanged.
+
+    This is the Friedkin–Johnsen update with a step size; the compiled
+    kernels implement the same expression per coordinate.
 
     Parameters
     ----------

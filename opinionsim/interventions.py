@@ -46,7 +46,8 @@ import scipy.sparse as sp
 
 from ._errors import OpinionSimError
 from ._validation import check_choice, check_real
-from .engine import AFFINITIES, RULES, CompleteGraph
+from .dynamics import AFFINITIES, PARAMETERS, WEIGHTING_RULES, rule_parameters
+from .network import MAX_MATERIALISED_AGENTS, csr_without_edges
 
 __all__ = [
     "Intervention",
@@ -61,15 +62,11 @@ __all__ = [
     "MAX_MATERIALISED_AGENTS",
 ]
 
-#: Largest complete graph :class:`CutTies` will turn into an explicit list of
-#: ties (``N²`` of them; 10⁸ at this size).
-MAX_MATERIALISED_AGENTS = 10_000
-
-#: UpdateRule fields that :class:`SetRule` may change. ``n`` and ``dim`` are the
-#: population's; ``fixed`` belongs to :class:`Pin`; switching ``opinion_space``
-#: mid-run would leave the current opinions off the new space.
-RULE_PARAMS = ("temperature", "affinity", "confidence", "step_size", "stubbornness", "noise",
-               "salience", "key_norm_clip", "heads")
+#: UpdateRule fields that :class:`SetRule` may change (read from the parameter table).
+#: ``fixed`` belongs to :class:`Pin`; switching ``opinion_space`` mid-run would leave
+#: the current opinions off the new space; ``rule`` is SetRule's first argument.
+RULE_PARAMS = tuple(name for name in rule_parameters() if PARAMETERS[name].public
+                    and name not in ("rule", "opinion_space"))
 
 
 @dataclass(frozen=True)
@@ -173,7 +170,7 @@ class SetTemperature(Intervention):
             hint=" Use float('inf') for uniform attention."))
 
     def _prepare(self, model, state):
-        _require_attention(self, state.rule)
+        _require_use(self, state.rule, "temperature")
         return dataclasses.replace(state, rule=state.rule.replace(temperature=self.temperature))
 
     def __repr__(self):
@@ -209,7 +206,7 @@ class SetAffinity(Intervention):
         check_choice("kind", self.kind, AFFINITIES)
 
     def _prepare(self, model, state):
-        _require_attention(self, state.rule)
+        _require_use(self, state.rule, "affinity")
         return dataclasses.replace(state, rule=state.rule.replace(affinity=self.kind))
 
     def __repr__(self):
@@ -260,7 +257,7 @@ class SetRule(Intervention):
     params: tuple
 
     def __init__(self, rule, **params):
-        check_choice("rule", rule, RULES)
+        check_choice("rule", rule, WEIGHTING_RULES)
         for name in params:
             if name not in RULE_PARAMS:
                 raise OpinionSimError(
@@ -270,16 +267,13 @@ class SetRule(Intervention):
         for name, value in params.items():
             if name == "heads":
                 value = _frozen_heads(value)
-            elif name in ("stubbornness", "salience") and np.ndim(value) > 0:
+            elif PARAMETERS[name].per_agent and np.ndim(value) > 0:
                 value = _readonly(np.asarray(value, dtype=np.float64))
+            # Values are checked now, with the table's own messages; per-agent arrays and
+            # heads are checked against the population when applied.
+            if not isinstance(value, np.ndarray) and name != "heads":
+                value = PARAMETERS[name].check(value)
             frozen[name] = value
-        # Scalars are checked now, with the rule's own messages; per-agent arrays
-        # and heads need the population and wait for the model.
-        from .rules import UpdateRule
-
-        scalars = {k: v for k, v in frozen.items()
-                   if k != "heads" and not isinstance(v, np.ndarray)}
-        UpdateRule.create(n=1, dim=1, **scalars)
         object.__setattr__(self, "rule", rule)
         object.__setattr__(self, "params", tuple(frozen.items()))
 
@@ -499,20 +493,17 @@ class CutTies(Intervention):
 
     def _prepare(self, model, state):
         n = model.n_agents
-        csr = state.adjacency
-        if isinstance(csr, CompleteGraph):
-            csr = _complete_csr(csr)
-        indptr, indices = csr.indptr, csr.indices
-        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+        # The model's own structure comes from its Network (a complete graph materialised
+        # there); an earlier member of a Compose may already have replaced it.
+        csr = model.network.csr() if state.adjacency is model.network.adjacency \
+            else state.adjacency
+        indices = csr.indices
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
         if self.edges is not None:
             cut = self._listed(model, rows, indices, n)
         else:
             cut = self._matched(state, rows, indices)
-        keep = ~cut
-        counts = np.bincount(rows[keep], minlength=n)
-        new_indptr = np.concatenate([[0], np.cumsum(counts)])
-        new = _csr_structure(indices[keep], new_indptr, n)
-        return dataclasses.replace(state, adjacency=new)
+        return dataclasses.replace(state, adjacency=csr_without_edges(csr, cut, rows))
 
     def _listed(self, model, rows, indices, n):
         u = model.rows_of([p[0] for p in self.edges]).astype(np.int64)
@@ -751,32 +742,13 @@ def _check_schedule(schedule, model):
 
 
 # ---- helpers ---------------------------------------------------------------------------
-def _require_attention(iv, rule):
-    if rule.rule != "attention":
+def _require_use(iv, rule, parameter):
+    if parameter not in WEIGHTING_RULES[rule.rule].uses:
+        users = [name for name, r in WEIGHTING_RULES.items() if parameter in r.uses]
         raise OpinionSimError(
-            f"{iv!r} changes the attention rule, but the model's rule is {rule.rule!r}, which "
-            "ignores it; switch rules with SetRule('attention', ...) (e.g. in a Compose)."
+            f"{iv!r} changes the {parameter}, but the model's rule is {rule.rule!r}, which "
+            f"ignores it; switch rules with SetRule({users[0]!r}, ...) (e.g. in a Compose)."
         )
-
-
-def _complete_csr(graph):
-    n = graph.n
-    cols = np.tile(np.arange(n, dtype=np.int64), n)
-    if not graph.include_self:
-        cols = cols[cols != np.repeat(np.arange(n, dtype=np.int64), n)]
-    indptr = np.arange(n + 1, dtype=np.int64) * (n if graph.include_self else n - 1)
-    return _csr_structure(cols, indptr, n)
-
-
-def _csr_structure(indices, indptr, n):
-    """A sorted CSR structure with unit data and the index dtypes of ``network._structure``."""
-    csr = sp.csr_array((np.ones(len(indices)), indices, indptr), shape=(n, n))
-    # int32 indices halve the memory traffic of every step while they fit (as in network.py).
-    if csr.nnz < np.iinfo(np.int32).max:
-        csr.indices = csr.indices.astype(np.int32, copy=False)
-        csr.indptr = csr.indptr.astype(np.int32, copy=False)
-    csr.has_sorted_indices = True
-    return csr
 
 
 def _find(sorted_keys, queries):

@@ -21,10 +21,10 @@ import scipy.sparse as sp
 from . import _random
 from ._errors import OpinionSimError
 from ._validation import check_choice, check_opinion_array, check_real
-from .engine import CompleteGraph, attention_weights, make_keys
+from .dynamics import ACTIVATIONS, PARAMETERS, UpdateRule, rule_parameters
+from .dynamics.processes import build_processes
+from .engine import attention_weights, make_keys
 from .network import build_network
-from .rules import UpdateRule
-from .scheduler import ACTIVATIONS, advance
 
 __all__ = ["OpinionModel", "OpinionAgent"]
 
@@ -159,14 +159,13 @@ class OpinionModel(mesa.Model):
         For any invalid argument, naming it, its value and what is allowed.
     """
 
-    def __init__(self, graph=None, *, n_agents=None, dim=1, temperature=1.0, affinity="dot",
-                 step_size=0.5, include_self=True, stubbornness=0.0, noise=0.0, zealots=(),
-                 salience=1.0, key_norm_clip=None, heads=None, opinion_space="euclidean",
-                 rule="attention", confidence=None, activation="synchronous",
-                 activation_rate=1.0, initial_opinions=None, seed=None, reporters=None,
-                 record_every=1, record_opinions=False, interventions=None):
+    def __init__(self, graph=None, *, n_agents=None, dim=1, include_self=True, zealots=(),
+                 activation="synchronous", activation_rate=1.0, initial_opinions=None, seed=None,
+                 reporters=None, record_every=1, record_opinions=False, interventions=None,
+                 processes=None, **params):
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
             raise OpinionSimError(f"dim == {dim!r}, must be an integer >= 1.")
+        _check_keywords(params)
         self.network = build_network(graph, n_agents, include_self=bool(include_self))
         n = self.network.n
         self.dim = int(dim)
@@ -177,16 +176,10 @@ class OpinionModel(mesa.Model):
                 or record_every < 1:
             raise OpinionSimError(f"record_every == {record_every!r}, must be an integer >= 1.")
         self.record_every = int(record_every)
-        self._node_index = None
-        fixed = self._rows_of("zealots", zealots)
-        fixed_mask = np.zeros(n, dtype=bool)
-        fixed_mask[fixed] = True
-        self.rule = UpdateRule.create(
-            n=n, dim=self.dim, rule=rule, temperature=temperature, affinity=affinity,
-            confidence=confidence, step_size=step_size, stubbornness=stubbornness, noise=noise,
-            salience=salience, key_norm_clip=key_norm_clip, heads=heads,
-            opinion_space=opinion_space, fixed=fixed_mask,
-        )
+        fixed = np.zeros(n, dtype=bool)
+        fixed[self.network.rows_of(zealots, "zealots")] = True
+        self.rule = UpdateRule.create(n=n, dim=self.dim, fixed=fixed, **params)
+        self.processes = build_processes(processes)
         self.seed = _random.resolve_seed(seed)
         if initial_opinions is None:
             X = self._default_opinions(n)
@@ -201,7 +194,9 @@ class OpinionModel(mesa.Model):
                         "has no direction on the sphere (opinion_space='sphere')."
                     )
                 X /= norms[:, None]
-        super().__init__(rng=self.seed)
+        # Mesa's model.rng and model.random (for user code such as agents.shuffle_do) come
+        # from the same seed, through a stream of their own: one source of randomness.
+        super().__init__(rng=_random.stream(self.seed, _random.MESA, 0))
         self._X = X
         self._X0 = X.copy()
         self._X0.flags.writeable = False
@@ -281,59 +276,14 @@ class OpinionModel(mesa.Model):
 
     def rows_of(self, nodes):
         """Row indices of the given node labels (raises for an unknown label)."""
-        return self._rows_of("nodes", nodes)
-
-    def _rows_of(self, name, nodes):
-        if isinstance(nodes, (str, bytes)) or not _iterable(nodes):
-            raise OpinionSimError(
-                f"{name} == {nodes!r}, must be a collection of node labels (e.g. a list)."
-            )
-        nodes = list(nodes)
-        if not nodes:
-            return np.zeros(0, dtype=np.intp)
-        if self._node_index is None:
-            self._node_index = {node: i for i, node in enumerate(self.network.nodes)}
-        rows = []
-        for node in nodes:
-            try:
-                rows.append(self._node_index[node])
-            except (KeyError, TypeError):
-                raise OpinionSimError(
-                    f"{name} names node {node!r}, which is not in the network "
-                    f"({self.network.n} nodes, e.g. {self.network.nodes[:3]!r})."
-                ) from None
-        return np.asarray(rows, dtype=np.intp)
+        return self.network.rows_of(nodes)
 
     # ---- dynamics ----------------------------------------------------------------------
     def step(self):
-        """Advance every agent by one tick of the activation regime, then collect."""
+        """Advance one tick: every per-step process in order (influence first), then collect."""
         t = self.steps  # Mesa has already counted this step
-        X = self._X
-        noise_eps = None
-        if self.rule.noise > 0:
-            noise_eps = _random.stream(self.seed, _random.NOISE, t).standard_normal(X.shape)
-        activation_rng = None
-        if self.activation != "synchronous":
-            activation_rng = _random.stream(self.seed, _random.ACTIVATION, t)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            new = advance(self.activation, X, self._X0, self.network.adjacency, self.rule,
-                          noise_eps=noise_eps, activation_rng=activation_rng,
-                          activation_rate=self.activation_rate)
-        # One pass serves both checks: X is always finite, so a non-finite new opinion
-        # makes the largest squared change non-finite (max propagates NaN).
-        delta = new - X
-        largest = float(np.max(np.einsum("ij,ij->i", delta, delta)))
-        if not np.isfinite(largest):
-            bad = np.flatnonzero(~np.isfinite(new).all(axis=1))
-            if len(bad):
-                row = int(bad[0])
-                raise OpinionSimError(
-                    f"step {t} produced a non-finite opinion for node "
-                    f"{self.network.nodes[row]!r} (row {row}); the previous opinion was "
-                    f"{X[row]!r}. Check the opinion scale, temperature and noise."
-                )
-        self.last_change = math.sqrt(largest)
-        self._X = new
+        for process in self.processes:
+            process.step(self, t)
         if t % self.record_every == 0:
             self._record()
         self._apply_scheduled(t)
@@ -404,30 +354,19 @@ class OpinionModel(mesa.Model):
 
     def _head_attention(self, dims, rows=None):
         Xh = self._X[:, dims]
-        K = make_keys(Xh, salience=self.rule.salience, key_norm_clip=self.rule.key_norm_clip)
-        adj = self.network.adjacency
-        Q = Xh
+        rule = self.rule
+        K = make_keys(Xh, salience=rule.salience, key_norm_clip=rule.key_norm_clip)
+        adj, Q = self.network.adjacency, Xh
         if rows is not None:
-            if isinstance(adj, CompleteGraph):
-                block = np.ones((len(rows), adj.n))
-                if not adj.include_self:
-                    block[np.arange(len(rows)), rows] = 0.0
-                adj = sp.csr_array(block)
-            else:
-                adj = adj[rows]
-            Q = Xh[rows]
-        A = attention_weights(Q, K, adj, temperature=self.rule.temperature,
-                              affinity=self.rule.affinity, rule=self.rule.rule,
-                              confidence=self.rule.confidence)
-        if rows is not None:
-            silent = np.flatnonzero(np.diff(A.indptr) == 0)
-            if len(silent):
-                A = A + sp.csr_array((np.ones(len(silent)), (silent, np.asarray(rows)[silent])),
-                                     shape=A.shape)
-            return sp.csr_array(A)
-        silent = np.flatnonzero(np.diff(A.indptr) == 0)
+            adj, Q = self.network.rows(rows), Xh[rows]
+        A = attention_weights(Q, K, adj, temperature=rule.temperature, affinity=rule.affinity,
+                              rule=rule.rule, confidence=rule.confidence)
+        # A silent agent (nobody to listen to, or nobody within its confidence) keeps its
+        # opinion: it attends to itself with weight 1.
+        silent = np.flatnonzero(np.asarray(A.sum(axis=1)).ravel() == 0)
         if len(silent):
-            A = A + sp.csr_array((np.ones(len(silent)), (silent, silent)), shape=A.shape)
+            own = silent if rows is None else np.asarray(rows)[silent]
+            A = A + sp.csr_array((np.ones(len(silent)), (silent, own)), shape=A.shape)
         return sp.csr_array(A)
 
     # ---- interventions -----------------------------------------------------------------
@@ -450,14 +389,12 @@ class OpinionModel(mesa.Model):
     def _set_state(self, *, rule=None, opinions=None, adjacency=None):
         # Interventions validate everything first and then call this: plain assignments
         # only, so that a rejected intervention can never leave the model half-changed.
-        from dataclasses import replace
-
         if rule is not None:
             self.rule = rule
         if opinions is not None:
             self._X = opinions
         if adjacency is not None:
-            self.network = replace(self.network, adjacency=adjacency)
+            self.network.set_adjacency(adjacency)
 
     def __repr__(self):
         kind = "complete" if self.network.complete else f"{self.network.adjacency.nnz} edges"
@@ -474,3 +411,25 @@ def _iterable(obj):
         return False
     return True
 
+
+def _check_keywords(params):
+    allowed = rule_parameters()
+    for name in params:
+        if name not in allowed or not PARAMETERS[name].public:
+            raise OpinionSimError(
+                f"OpinionModel got an unexpected keyword argument {name!r}; rule parameters: "
+                f"{', '.join(n for n in allowed if PARAMETERS[n].public)}.")
+
+
+def _signature():
+    """``OpinionModel``'s full signature: its own keywords and the rule's, from the table."""
+    import inspect
+
+    own = inspect.signature(OpinionModel.__init__)
+    kept = [p for p in own.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+    table = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=PARAMETERS[name].default)
+             for name in rule_parameters() if PARAMETERS[name].public]
+    return own.replace(parameters=kept + table)
+
+
+OpinionModel.__init__.__signature__ = _signature()

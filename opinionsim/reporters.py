@@ -16,8 +16,6 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator
 
 from . import metrics
 from ._errors import OpinionSimError
@@ -44,21 +42,8 @@ def max_change(model):
 
 
 def _listening_adjacency(model):
-    """Whom each agent listens to, self excluded: a CSR array, or an operator on complete graphs."""
-    adj = model.network.adjacency
-    cached = getattr(model, "_listening_cache", None)
-    if cached is not None and cached[0] is adj:
-        return cached[1]
-    if isinstance(adj, CompleteGraph):
-        n = adj.n
-        out = LinearOperator((n, n), dtype=np.float64,
-                             matvec=lambda v: np.sum(v, axis=0) - v,
-                             matmat=lambda V: np.sum(V, axis=0, keepdims=True) - V)
-    else:
-        out = sp.csr_array(adj - adj.multiply(sp.eye_array(adj.shape[0], format="csr")))
-        out.eliminate_zeros()
-    model._listening_cache = (adj, out)
-    return out
+    """Whom each agent listens to, self excluded (see ``Network.listening``)."""
+    return model.network.listening()
 
 
 def polarization_index(model):

@@ -713,7 +713,7 @@ def _init_worker(threads, key, common):
     for var in _THREAD_ENV:
         os.environ[var] = str(threads)
     try:
-        from ._kernels import limit_threads
+        from .kernels import limit_threads
     except ImportError:
         limit_threads = None
     if limit_threads is not None:
@@ -922,7 +922,7 @@ def _mp_context():
         ctx = mp.get_context("forkserver")
         # Import the heavy modules once in the server rather than in every worker.
         ctx.set_forkserver_preload(["opinionsim.sweep", "opinionsim.model",
-                                    "opinionsim._kernels"])
+                                    "opinionsim.kernels"])
         return ctx
     return mp.get_context("spawn")
 

@@ -18,7 +18,8 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opinionsim import OpinionModel, _kernels
+from opinionsim import OpinionModel
+from opinionsim import kernels as _kernels
 from opinionsim.engine import CompleteGraph
 from opinionsim.rules import UpdateRule
 from opinionsim.scheduler import advance, random_async, random_sequential, synchronous
@@ -131,7 +132,7 @@ def test_default_rule_takes_the_lean_path_and_matches(problem, affinity, activat
 def test_prefetching_paths_match(problem, activation, monkeypatch):
     # Small inputs fit in cache and skip prefetching; force it, for keys only (plain keys)
     # and for keys and values (salience makes the keys a separate array).
-    monkeypatch.setattr(_kernels, "_PREFETCH_ABOVE_BYTES", -1)
+    monkeypatch.setattr(_kernels.packing, "PREFETCH_ABOVE_BYTES", -1)
     p = problem
     n = p["X"].shape[0]
     for salience, rule_name in itertools.product((1.0, 2.0), RULES):
@@ -283,7 +284,7 @@ def test_disable_switches_force_the_reference(monkeypatch):
 
 
 def test_unsupported_dtype_falls_back_with_one_warning(monkeypatch):
-    monkeypatch.setattr(_kernels, "_warned", set())
+    monkeypatch.setattr(_kernels.threads, "_warned", set())
     X = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
     rule = UpdateRule.create(n=5, dim=2)
     with pytest.warns(RuntimeWarning, match="dtype float32"):
@@ -295,8 +296,8 @@ def test_unsupported_dtype_falls_back_with_one_warning(monkeypatch):
 
 
 def test_a_failing_kernel_falls_back_once_and_stays_off(monkeypatch):
-    monkeypatch.setattr(_kernels, "_warned", set())
-    monkeypatch.setattr(_kernels, "_broken", None)
+    monkeypatch.setattr(_kernels.threads, "_warned", set())
+    monkeypatch.setattr(_kernels.threads, "_broken", None)
 
     def broken(*args, **kwargs):
         raise RuntimeError("no compiler here")
@@ -320,7 +321,7 @@ def test_thread_settings(monkeypatch):
         assert _kernels.get_num_threads() == 2
         with pytest.raises(ValueError, match="n == 0"):
             _kernels.set_num_threads(0)
-        monkeypatch.setattr(_kernels, "_num_threads", None)
+        monkeypatch.setattr(_kernels.threads, "_num_threads", None)
         monkeypatch.setenv("OPINIONSIM_NUM_THREADS", "3")
         assert _kernels.get_num_threads() == 3
         for var in ("OPINIONSIM_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -335,12 +336,12 @@ def test_thread_settings(monkeypatch):
 
 def test_exp_is_within_two_ulp_of_libm():
     x = -np.concatenate([np.linspace(0, 1, 1001), np.geomspace(1e-300, 708.0, 5000)])
-    y = np.array([_kernels._exp_le0(v) for v in x[::7]])
+    y = np.array([_kernels.intrinsics.exp_le0(v) for v in x[::7]])
     ref = np.exp(x[::7])
     np.testing.assert_allclose(y, ref, rtol=4.5e-16, atol=0)
-    assert _kernels._exp_le0(0.0) == 1.0 and _kernels._exp_le0(-0.0) == 1.0
-    assert _kernels._exp_le0(-1e10) == 0.0 and _kernels._exp_le0(-np.inf) == 0.0
-    assert np.isnan(_kernels._exp_le0(np.nan))
+    assert _kernels.intrinsics.exp_le0(0.0) == 1.0 and _kernels.intrinsics.exp_le0(-0.0) == 1.0
+    assert _kernels.intrinsics.exp_le0(-1e10) == 0.0 and _kernels.intrinsics.exp_le0(-np.inf) == 0.0
+    assert np.isnan(_kernels.intrinsics.exp_le0(np.nan))
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux /proc")
@@ -349,7 +350,7 @@ def test_complete_graph_never_holds_an_n_by_n_matrix():
     # after a first small step (compiling can take a few hundred MB by itself).
     code = """if True:
         import numpy as np
-        from opinionsim import _kernels
+        from opinionsim import kernels as _kernels
         from opinionsim.engine import CompleteGraph
         from opinionsim.rules import UpdateRule
 

@@ -1,0 +1,189 @@
+"""Compiled kernels for complete graphs (``OpinionModel(n_agents=N)``): everyone listens to
+everyone, with no N × N matrix.
+
+Each listener's row of scores is streamed over transposed keys and values
+(vectorised scores, exp and weighted sums, exact distances), one row at a time
+per thread, so memory stays O(threads × N). :func:`dense` serves every
+activation regime, as :func:`.sparse.lean` does; :data:`SUPPORTS` says what
+it implements.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..dynamics.affinities import DISTANCE, DOT
+from ..dynamics.weighting import BOUNDED, UNIFORM
+from .intrinsics import exp_le0, jit
+from .rows import finish_row, refresh_row
+from .sparse import SUPPORTS
+
+__all__ = ["SUPPORTS", "dense"]
+
+
+@jit(inline="always")
+def _sum8(x, n):
+    # Eight partial sums: vectorisable without reassociating a single running sum.
+    p = np.zeros(8)
+    m = n - n % 8
+    for j in range(0, m, 8):
+        for u in range(8):
+            p[u] += x[j + u]
+    s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]))
+    for j in range(m, n):
+        s += x[j]
+    return s
+
+
+@jit(inline="always")
+def _dot8(x, y, n):
+    p = np.zeros(8)
+    m = n - n % 8
+    for j in range(0, m, 8):
+        for u in range(8):
+            p[u] += x[j + u] * y[j + u]
+    s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]))
+    for j in range(m, n):
+        s += x[j] * y[j]
+    return s
+
+
+@jit(inline="always")
+def _dense_head(DH, i, c0, c1, include_self, Q, KT, VT, totals, have_totals, aff, mode,
+                temperature, inv_temperature, confidence, buf, res):
+    """Like ``sparse._head_sums`` when everyone listens to everyone (keys and values
+    transposed); writes the normalised means and returns False when silent."""
+    n = KT.shape[1]
+    count = n if include_self else n - 1
+    if count == 0:
+        return False
+    if mode == UNIFORM:
+        for c in range(c0, c1):
+            tot = totals[c] if have_totals else _sum8(VT[c], n)
+            if not include_self:
+                tot = tot - VT[c, i]
+            res[c] = tot / count
+        return True
+    dist = mode == BOUNDED or aff == DISTANCE
+    if DH > 0:
+        # One pass over the keys; the query stays in registers.
+        q0 = Q[i, c0]
+        q1 = Q[i, c0 + 1] if DH >= 2 else 0.0
+        q2 = Q[i, c0 + 2] if DH >= 3 else 0.0
+        q3 = Q[i, c0 + 3] if DH >= 4 else 0.0
+        k0 = KT[c0]
+        k1 = KT[c0 + 1] if DH >= 2 else k0
+        k2 = KT[c0 + 2] if DH >= 3 else k0
+        k3 = KT[c0 + 3] if DH >= 4 else k0
+        if dist:
+            for j in range(n):
+                diff = q0 - k0[j]
+                s = diff * diff
+                if DH >= 2:
+                    diff = q1 - k1[j]
+                    s += diff * diff
+                if DH >= 3:
+                    diff = q2 - k2[j]
+                    s += diff * diff
+                if DH >= 4:
+                    diff = q3 - k3[j]
+                    s += diff * diff
+                buf[j] = -s
+        else:
+            scale = math.sqrt(DH) if aff == DOT else 1.0
+            for j in range(n):
+                s = q0 * k0[j]
+                if DH >= 2:
+                    s += q1 * k1[j]
+                if DH >= 3:
+                    s += q2 * k2[j]
+                if DH >= 4:
+                    s += q3 * k3[j]
+                buf[j] = s / scale
+    else:
+        for j in range(n):
+            buf[j] = 0.0
+        for c in range(c0, c1):
+            qc = Q[i, c]
+            row = KT[c]
+            if dist:
+                for j in range(n):
+                    diff = qc - row[j]
+                    buf[j] += diff * diff
+            else:
+                for j in range(n):
+                    buf[j] += qc * row[j]
+        if dist:
+            for j in range(n):
+                buf[j] = -buf[j]
+        elif aff == DOT:
+            scale = math.sqrt(c1 - c0)
+            for j in range(n):
+                buf[j] = buf[j] / scale
+    if mode == BOUNDED:
+        for j in range(n):
+            buf[j] = 1.0 if math.sqrt(-buf[j]) <= confidence else 0.0
+        if not include_self:
+            buf[i] = 0.0
+    else:
+        if not include_self:
+            buf[i] = -np.inf
+        m = -np.inf
+        for j in range(n):
+            if buf[j] > m:
+                m = buf[j]
+        if inv_temperature > 0.0:
+            for j in range(n):
+                buf[j] = exp_le0((buf[j] - m) * inv_temperature)
+        else:
+            for j in range(n):
+                buf[j] = exp_le0((buf[j] - m) / temperature)
+    total = _sum8(buf, n)
+    if total == 0.0:
+        return False
+    for c in range(c0, c1):
+        res[c] = _dot8(buf, VT[c], n) / total
+    return True
+
+
+@jit()
+def dense(dh, lo, hi, rows, sequential, include_self, Q, KT, VT, totals, X, att, upd, ref, out):
+    """Rows lo..hi (or rows[lo:hi]) of an update on the complete graph.
+
+    ``sequential``: ``rows`` is the activation order, ``out`` is the array ``X``
+    views, and every updated agent's key and value are written back (through
+    ``ref``) before the next agent listens. ``totals`` (the column sums of the
+    values, for uniform weights) is empty when it must be computed per row.
+    """
+    aff, mode, temperature, inv_temperature, confidence, prefetch = att
+    X0, step_size, stub, noise, eps, sphere, fixed = upd
+    has_fixed = fixed.shape[0] > 0
+    hoff, src, dst, covered = ref.heads
+    DH = len(dh)
+    use_rows = rows.shape[0] > 0
+    have_totals = totals.shape[0] > 0
+    buf = np.empty(KT.shape[1])
+    res = np.empty(VT.shape[0])
+    soc = np.empty(X.shape[1])
+    for r in range(lo, hi):
+        i = rows[r] if use_rows else r
+        if has_fixed and fixed[i]:  # zealots keep their row (a helper here costs 20%)
+            if not sequential:
+                for c in range(X.shape[1]):
+                    out[i, c] = X[i, c]
+            continue
+        for c in range(X.shape[1]):
+            soc[c] = X[i, c]
+        for h in range(hoff.shape[0] - 1):
+            c0 = hoff[h]
+            c1 = hoff[h + 1]
+            silent = not _dense_head(DH, i, c0, c1, include_self, Q, KT, VT, totals, have_totals,
+                                     aff, mode, temperature, inv_temperature, confidence, buf,
+                                     res)
+            for t in range(c0, c1):
+                soc[dst[t]] = VT[t, i] if silent else res[t]
+        finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere, out)
+        if sequential:
+            refresh_row(i, X, ref)

@@ -1,0 +1,354 @@
+"""Compiled kernels for sparse (CSR) networks: one listener row at a time.
+
+One pass per listener row computes the scores of its edges into a small
+buffer while *prefetching* the rows of the speakers a few edges ahead (across
+row boundaries); a second pass takes the row max, ``exp((s - max) / T)`` (the
+vectorisable :func:`~.intrinsics.exp_le0`) and the weighted sum of the values,
+which are by then in L1. The update rule is fused into the same pass, so a
+step reads each adjacency entry once and writes each opinion once.
+
+Two row kernels cover every activation regime (``sequential=False``: rows
+``lo..hi`` or ``rows[lo:hi]`` from the old opinions into ``out``;
+``sequential=True``: agents in ``rows`` order, updated in place, each hearing
+the latest opinions):
+
+- :func:`lean`: one head over all dimensions, values = opinions; the head
+  width (1 to 4) is a compile-time constant, so the column loops unroll;
+- :func:`heads`: any heads (several, partial or permuted).
+
+What they support is declared in :data:`SUPPORTS`; the dispatcher never sends
+them anything else.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..dynamics.affinities import COSINE, DISTANCE, DOT
+from ..dynamics.weighting import ATTENTION, BOUNDED, UNIFORM
+from .intrinsics import exp_le0, jit, prefetch_row
+from .rows import finish_row, normalise_row, refresh_row
+
+__all__ = ["SUPPORTS", "lean", "heads"]
+
+#: Names these kernels implement (the built-in affinities, weighting rules and regimes).
+SUPPORTS = {
+    "affinity": frozenset({"dot", "cosine", "distance"}),
+    "rule": frozenset({"attention", "uniform", "bounded_confidence"}),
+    "activation": frozenset({"synchronous", "random_sequential", "random_async"}),
+}
+
+#: Edges ahead of the current one whose speaker rows are prefetched.
+_PREFETCH_DISTANCE = 24
+
+
+@jit(inline="always")
+def _prefetch_ahead(indices, e, b, a2, b2, R):
+    # The prefetch stream runs through this row's edges [.., b) and then the next row's [a2, b2).
+    p = e + _PREFETCH_DISTANCE
+    if p < b:
+        prefetch_row(R, indices[p])
+    else:
+        p = p - b + a2
+        if p < b2:
+            prefetch_row(R, indices[p])
+
+
+@jit(inline="always")
+def _scores(DH, i, c0, c1, a, b, a2, b2, indices, Q, K, V, dist, scale, prefetch, buf):
+    """Scores of listener i for the speakers of edges [a, b) into buf; returns their max.
+
+    ``DH`` is the head width when it is 1 to 4 and 0 otherwise; kernels receive
+    it as the length of a tuple, so it is a compile-time constant, the loop over
+    columns unrolls and the query stays in registers. Distances are negated; dot
+    products are divided by ``scale`` (sqrt(width) for "dot", 1 for "cosine").
+    ``prefetch``: 0 none (everything fits in cache), 1 the keys, 2 keys and values.
+    """
+    q0 = Q[i, c0]
+    q1 = Q[i, c0 + 1] if DH >= 2 else 0.0
+    q2 = Q[i, c0 + 2] if DH >= 3 else 0.0
+    q3 = Q[i, c0 + 3] if DH >= 4 else 0.0
+    m = -np.inf
+    for e in range(a, b):
+        if prefetch > 0:
+            _prefetch_ahead(indices, e, b, a2, b2, K)
+            if prefetch > 1:
+                _prefetch_ahead(indices, e, b, a2, b2, V)
+        j = indices[e]
+        if DH == 0:
+            s = 0.0
+            if dist:
+                for c in range(c0, c1):
+                    diff = Q[i, c] - K[j, c]
+                    s += diff * diff
+            else:
+                for c in range(c0, c1):
+                    s += Q[i, c] * K[j, c]
+        elif dist:
+            diff = q0 - K[j, c0]
+            s = diff * diff
+            if DH >= 2:
+                diff = q1 - K[j, c0 + 1]
+                s += diff * diff
+            if DH >= 3:
+                diff = q2 - K[j, c0 + 2]
+                s += diff * diff
+            if DH >= 4:
+                diff = q3 - K[j, c0 + 3]
+                s += diff * diff
+        else:
+            s = q0 * K[j, c0]
+            if DH >= 2:
+                s += q1 * K[j, c0 + 1]
+            if DH >= 3:
+                s += q2 * K[j, c0 + 2]
+            if DH >= 4:
+                s += q3 * K[j, c0 + 3]
+        if dist:
+            s = -s
+        else:
+            s = s / scale
+        buf[e - a] = s
+        if s > m:
+            m = s
+    return m
+
+
+@jit(inline="always")
+def _weighted_sums(a, n, indices, V, w, c0, c1, res):
+    """res[c] = sum_t w[t] V[j_t, c] for c in [c0, c1); returns sum_t w[t].
+
+    Four scalar accumulators per pass over the edges keep the sums in registers.
+    """
+    total = 0.0
+    c = c0
+    while c + 4 <= c1:
+        total = 0.0
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        s3 = 0.0
+        for t in range(n):
+            j = indices[a + t]
+            wt = w[t]
+            total += wt
+            s0 += wt * V[j, c]
+            s1 += wt * V[j, c + 1]
+            s2 += wt * V[j, c + 2]
+            s3 += wt * V[j, c + 3]
+        res[c] = s0
+        res[c + 1] = s1
+        res[c + 2] = s2
+        res[c + 3] = s3
+        c += 4
+    rest = c1 - c
+    if rest == 3:
+        total = 0.0
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        for t in range(n):
+            j = indices[a + t]
+            wt = w[t]
+            total += wt
+            s0 += wt * V[j, c]
+            s1 += wt * V[j, c + 1]
+            s2 += wt * V[j, c + 2]
+        res[c] = s0
+        res[c + 1] = s1
+        res[c + 2] = s2
+    elif rest == 2:
+        total = 0.0
+        s0 = 0.0
+        s1 = 0.0
+        for t in range(n):
+            j = indices[a + t]
+            wt = w[t]
+            total += wt
+            s0 += wt * V[j, c]
+            s1 += wt * V[j, c + 1]
+        res[c] = s0
+        res[c + 1] = s1
+    elif rest == 1:
+        total = 0.0
+        s0 = 0.0
+        for t in range(n):
+            wt = w[t]
+            total += wt
+            s0 += wt * V[indices[a + t], c]
+        res[c] = s0
+    return total
+
+
+@jit(inline="always")
+def _head_sums(DH, i, c0, c1, a, b, a2, b2, indices, Q, K, V, aff, mode, temperature,
+               inv_temperature, confidence, prefetch, buf, res):
+    """Weighted sums of head columns [c0, c1) heard by listener i over edges [a, b).
+
+    Writes the unnormalised sums to res[c0:c1] and returns the total weight,
+    0 when the listener is silent (no edge, or nobody within the confidence).
+    ``inv_temperature`` is 1 / temperature where that is exact (a power of two),
+    else 0: multiplying by it then gives the reference's quotient bit for bit.
+    """
+    n = b - a
+    if n == 0:
+        return 0.0
+    if mode == UNIFORM:
+        for e in range(a, b):
+            if prefetch > 0:
+                _prefetch_ahead(indices, e, b, a2, b2, V)
+            buf[e - a] = 1.0
+    else:
+        dist = mode == BOUNDED or aff == DISTANCE
+        scale = math.sqrt(c1 - c0) if aff == DOT else 1.0
+        m = _scores(DH, i, c0, c1, a, b, a2, b2, indices, Q, K, V, dist, scale, prefetch, buf)
+        if mode == BOUNDED:
+            # sqrt(fl(x**2)) == |x| in IEEE arithmetic, as in the reference: ties at the radius
+            # count.
+            for t in range(n):
+                buf[t] = 1.0 if math.sqrt(-buf[t]) <= confidence else 0.0
+        elif inv_temperature > 0.0:
+            for t in range(n):
+                buf[t] = exp_le0((buf[t] - m) * inv_temperature)
+        else:
+            for t in range(n):
+                buf[t] = exp_le0((buf[t] - m) / temperature)
+    # One call site: a second inlined copy of this loop slows the whole kernel down.
+    return _weighted_sums(a, n, indices, V, buf, c0, c1, res)
+
+
+@jit(inline="always")
+def _max_degree(lo, hi, rows, indptr):
+    use_rows = rows.shape[0] > 0
+    max_deg = 0
+    for r in range(lo, hi):
+        i = rows[r] if use_rows else r
+        deg = indptr[i + 1] - indptr[i]
+        if deg > max_deg:
+            max_deg = deg
+    return max_deg
+
+
+@jit(inline="always")
+def _next_edges(r, hi, rows, indptr, b, end):
+    """Edges to prefetch after this row: the next listed row's, or the rest of the range."""
+    if rows.shape[0] == 0:
+        return b, end
+    if r + 1 < hi:
+        return indptr[rows[r + 1]], indptr[rows[r + 1] + 1]
+    return 0, 0
+
+
+@jit(inline="always")
+def _prefetch_order(r, order, indptr, indices, X, K):
+    # A random order defeats the hardware prefetcher: fetch what the agents a few places
+    # ahead will read (their row pointers, then their edge lists and opinions).
+    n = order.shape[0]
+    if r + 8 < n:
+        prefetch_row(indptr, order[r + 8])
+    if r + 4 < n:
+        nxt = order[r + 4]
+        prefetch_row(indices, indptr[nxt])
+        prefetch_row(X, nxt)
+    if r + 2 < n:
+        nxt = order[r + 2]
+        for e in range(indptr[nxt], indptr[nxt + 1]):
+            prefetch_row(K, indices[e])
+
+
+# ---- row kernels ---------------------------------------------------------------------------
+# ``dh`` is a tuple whose length is the head width when it is 1 to 4 (0 otherwise): a
+# compile-time constant, so each width used gets its own specialised machine code. Every
+# input array is read-only and every regime uses the same types, so each width compiles once.
+
+@jit()
+def lean(dh, lo, hi, rows, sequential, indptr, indices, Q, K, X, att, upd, ref, out):
+    """Rows lo..hi (or rows[lo:hi]) of an update with one head over all columns.
+
+    ``sequential``: ``rows`` is the activation order and ``out`` is the array
+    that ``X`` views, updated in place, each agent's key refreshed (through
+    ``ref``) before the next one listens.
+    """
+    aff, mode, temperature, inv_temperature, confidence, prefetch = att
+    X0, step_size, stub, noise, eps, sphere, fixed = upd
+    has_fixed = fixed.shape[0] > 0
+    DH = len(dh)
+    d = X.shape[1]
+    use_rows = rows.shape[0] > 0
+    buf = np.empty(_max_degree(lo, hi, rows, indptr))
+    res = np.empty(d)
+    end = 0 if use_rows else indptr[hi]
+    for r in range(lo, hi):
+        i = rows[r] if use_rows else r
+        if sequential:
+            _prefetch_order(r, rows, indptr, indices, X, K)
+        if has_fixed and fixed[i]:  # zealots keep their row (a helper here costs 20%)
+            if not sequential:
+                for c in range(d):
+                    out[i, c] = X[i, c]
+            continue
+        a = indptr[i]
+        b = indptr[i + 1]
+        a2, b2 = _next_edges(r, hi, rows, indptr, b, end)
+        silent = b == a
+        if not silent:
+            total = _head_sums(DH, i, 0, d, a, b, a2, b2, indices, Q, K, X, aff, mode,
+                               temperature, inv_temperature, confidence, prefetch, buf, res)
+            silent = total == 0.0
+        s = stub[i] if stub.shape[0] > 1 else stub[0]
+        # In place (sequential), column c is read just before it is overwritten, and the
+        # social term (which may include row i itself) is complete by then.
+        for c in range(d):
+            x = X[i, c]
+            social = x if silent else res[c] / total
+            v = x + step_size * (social - x)  # update(), spelled out: measurably faster here
+            if s != 0.0:
+                v = s * X0[i, c] + (1.0 - s) * v
+            if noise > 0.0:
+                v += noise * eps[i, c]
+            out[i, c] = v
+        if sphere:
+            normalise_row(out, i)
+        if sequential:
+            refresh_row(i, X, ref)
+
+
+@jit()
+def heads(lo, hi, rows, sequential, indptr, indices, Q, K, V, X, att, upd, ref, out):
+    """Like :func:`lean` for any heads (several, partial or permuted)."""
+    aff, mode, temperature, inv_temperature, confidence, prefetch = att
+    X0, step_size, stub, noise, eps, sphere, fixed = upd
+    has_fixed = fixed.shape[0] > 0
+    hoff, src, dst, covered = ref.heads
+    use_rows = rows.shape[0] > 0
+    buf = np.empty(_max_degree(lo, hi, rows, indptr))
+    res = np.empty(V.shape[1])
+    soc = np.empty(X.shape[1])
+    end = 0 if use_rows else indptr[hi]
+    d = X.shape[1]
+    for r in range(lo, hi):
+        i = rows[r] if use_rows else r
+        if sequential:
+            _prefetch_order(r, rows, indptr, indices, X, K)
+        if has_fixed and fixed[i]:  # zealots keep their row (a helper here costs 20%)
+            if not sequential:
+                for c in range(d):
+                    out[i, c] = X[i, c]
+            continue
+        a = indptr[i]
+        b = indptr[i + 1]
+        a2, b2 = _next_edges(r, hi, rows, indptr, b, end)
+        for c in range(d):
+            soc[c] = X[i, c]
+        for h in range(hoff.shape[0] - 1):
+            c0 = hoff[h]
+            c1 = hoff[h + 1]
+            total = _head_sums(0, i, c0, c1, a, b, a2, b2, indices, Q, K, V, aff, mode,
+                               temperature, inv_temperature, confidence, prefetch, buf, res)
+            for t in range(c0, c1):
+                soc[dst[t]] = res[t] / total if total != 0.0 else V[i, t]
+        finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere, out)
+        if sequential:
+            refresh_row(i, X, ref)
