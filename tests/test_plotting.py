@@ -54,7 +54,7 @@ def clustered_model():
 def test_metric_timeseries(sweep_table, tmp_path):
     ax = plotting.metric_timeseries(sweep_table, y="variance", hue="temperature")
     assert len(ax.get_lines()) == 3
-    assert ax.get_xlabel() == "step" and ax.get_ylabel() == "variance"
+    assert ax.get_xlabel() == "step" and ax.get_ylabel() == "opinion variance"
     # The line is the mean over seeds.
     first = ax.get_lines()[0].get_ydata()
     expected = sweep_table.query("temperature == 0.01").groupby("step")["variance"].mean()

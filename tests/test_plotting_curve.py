@@ -88,7 +88,7 @@ def test_hue_and_other_varied_parameters():
     df = df[["temperature", "noise", "replicate", "seed", "step", "variance",
              "neighbor_correlation"]]
     ax = polarization_curve(df, y="variance", hue="noise")
-    assert [l.get_label() for l in ax.get_lines()] == ["noise = 0.0", "noise = 0.1"]
+    assert [l.get_label() for l in ax.get_lines()] == ["$\\sigma$ = 0", "$\\sigma$ = 0.1"]
     with pytest.raises(OpinionSimError, match="also varies 'noise'; pass hue='noise'"):
         polarization_curve(df, y="variance")
     ax = polarization_curve(df[df.noise == 0.1], y="variance")  # one value: fine
