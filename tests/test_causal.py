@@ -257,7 +257,7 @@ def test_plot_defers_to_the_plotting_module():
     eff = causal_effect(noisy_model, Pin([0], opinion=1.0), "mean_opinion", at=1, horizon=2,
                         seeds=3)
     fig = eff.plot()
-    assert len(fig.axes) == 2 and fig.axes[0].get_ylabel() == "mean_opinion"
+    assert len(fig.axes) == 2 and fig.axes[0].get_ylabel() == "mean opinion"
 
 
 def test_one_seed_gives_an_infinite_interval_with_a_warning():

@@ -54,7 +54,7 @@ def clustered_model():
 def test_metric_timeseries(sweep_table, tmp_path):
     ax = plotting.metric_timeseries(sweep_table, y="variance", hue="temperature")
     assert len(ax.get_lines()) == 3
-    assert ax.get_xlabel() == "step" and ax.get_ylabel() == "variance"
+    assert ax.get_xlabel() == "step" and ax.get_ylabel() == "opinion variance"
     # The line is the mean over seeds.
     first = ax.get_lines()[0].get_ydata()
     expected = sweep_table.query("temperature == 0.01").groupby("step")["variance"].mean()
@@ -176,3 +176,123 @@ def test_importing_plotting_does_not_import_pyplot():
     code = "import sys, opinionsim.plotting; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------- bands: Student t, one method
+
+
+def test_timeseries_band_is_the_student_t_interval(sweep_table):
+    from scipy import stats
+
+    ax = plotting.metric_timeseries(sweep_table, y="variance", hue="temperature")
+    # At each (T, step) the three seeds differ by 0.01: sd 0.01, n 3.
+    half = stats.t.ppf(0.975, 2) * 0.01 / np.sqrt(3)
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    mean = ax.get_lines()[0].get_ydata()
+    assert band.max() == pytest.approx(mean.max() + half)
+    assert band.min() == pytest.approx(mean.min() - half)
+
+
+def test_one_seed_draws_no_band(sweep_table):
+    ax = plotting.metric_timeseries(sweep_table[sweep_table.seed == 0], y="variance",
+                                    hue="temperature")
+    assert all(len(c.get_paths()) == 0 for c in ax.collections)
+    fig = plotting.treatment_effect(_FakeEffect(*[t[t.seed == 0] for t in _effect_tables()]))
+    assert all(len(c.get_paths()) == 0 for c in fig.axes[0].collections)
+
+
+# --------------------------------------------------------- labels, legends, titles, colours
+
+
+def _figure_texts(fig):
+    texts = [fig._suptitle.get_text()] if fig._suptitle else []
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        if ax.get_legend():
+            texts += [t.get_text() for t in ax.get_legend().get_texts()]
+    return texts
+
+
+def test_every_registered_name_has_a_human_label():
+    from opinionsim.plotting._style import NAMES
+    from opinionsim.reporters import REPORTERS
+    from opinionsim.sweep import SWEEP_METRICS
+
+    numeric = ["temperature", "noise", "step_size", "stubbornness", "salience", "dim",
+               "n_agents", "confidence", "activation_rate", "key_norm_clip"]
+    for name in [*REPORTERS, *SWEEP_METRICS, *numeric]:
+        assert name in NAMES, f"{name!r} has no label"
+        assert "_" not in plotting.label(name)
+    assert plotting.label("esteban_ray") == "Esteban–Ray polarisation"
+    assert plotting.label("n_clusters") == "opinion clusters"
+    # Unregistered names still read as words.
+    assert plotting.label("captured_attention") == "captured attention"
+    assert plotting.curve_title("captured_attention") == "Captured attention over time"
+
+
+def test_curve_titles_and_axis_labels_are_words_not_column_names(sweep_table):
+    final = sweep_table[sweep_table.step == 20].assign(n_clusters=lambda d: d.seed + 1)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
+    plotting.metric_timeseries(final, x="temperature", y="n_clusters", hue=None, ax=axes[0])
+    plotting.metric_timeseries(sweep_table.rename(columns={"variance": "captured_attention"}),
+                               y="captured_attention", hue="temperature", ax=axes[1])
+    assert axes[0].get_title().startswith("Opinion clusters vs temperature")
+    assert (axes[0].get_xlabel(), axes[0].get_ylabel()) == ("temperature $T$", "opinion clusters")
+    assert axes[1].get_title().startswith("Captured attention over time by temperature")
+    assert axes[1].get_ylabel() == "captured attention"
+    texts = _figure_texts(fig)
+    assert not [t for t in texts if "_" in t], texts
+
+
+def test_legends_show_rounded_values():
+    df = pd.DataFrame({"step": [0, 1] * 3, "variance": [1.0, 0.5] * 3,
+                       "temperature": np.repeat([0.00969614, 0.1, 1.0], 2)})
+    ax = plotting.metric_timeseries(df)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == \
+        ["$T$ = 0.0097", "$T$ = 0.1", "$T$ = 1"]
+    assert [plotting.format_value(v) for v in (123456.0, 0.123456, 2, 1e-7)] == \
+        ["123456", "0.123", "2", "1e-7"]
+
+
+def test_titles_stay_inside_the_figure(sweep_table, tmp_path):
+    long = sweep_table.rename(columns={"variance": "captured_attention_by_loud_agents"})
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2), layout="constrained")
+    for ax in axes:
+        plotting.metric_timeseries(long, y="captured_attention_by_loud_agents",
+                                   hue="temperature", ax=ax)
+    fig.suptitle(plotting.fit_title("Small-world network, N = 1000, 2-D opinions · distance "
+                                    "affinity · 8 seeds × 200 steps · " + plotting.band_note(),
+                                    fig))
+    figures = [fig, plotting.treatment_effect(_FakeEffect(*_effect_tables()))]
+    for k, f in enumerate(figures):
+        f.savefig(tmp_path / f"titles{k}.png")
+        renderer = f.canvas.get_renderer()
+        box = f.bbox
+        titles = [ax.title for ax in f.axes] + ([f._suptitle] if f._suptitle else [])
+        for title in titles:
+            extent = title.get_window_extent(renderer)
+            assert box.x0 <= extent.x0 and extent.x1 <= box.x1, title.get_text()
+            assert box.y0 <= extent.y0 and extent.y1 <= box.y1, title.get_text()
+
+
+def test_category_colors_do_not_depend_on_order():
+    a = plotting.category_colors(["none", "clip keys", "normalise", "none"])
+    b = plotting.category_colors(["normalise", "none", "clip keys"])
+    assert a == b and len(set(a.values())) == 3
+    many = plotting.category_colors([f"c{i}" for i in range(15)])
+    assert len(set(many.values())) == 15
+    # The same category gets the same colour in every panel, whatever order its rows come in.
+    rows = [{"defence": d, "seed": s, "step": t, "captured": t * (i + 1) + s}
+            for i, d in enumerate(["none", "clip keys", "normalise"])
+            for s in range(2) for t in range(3)]
+    df = pd.DataFrame(rows)
+    fig, axes = plt.subplots(1, 2)
+    plotting.metric_timeseries(df, y="captured", hue="defence", ax=axes[0])
+    plotting.metric_timeseries(df[df.defence != "clip keys"].iloc[::-1], y="captured",
+                               hue="defence", ax=axes[1], colors=a)
+    for ax in axes:
+        for line in ax.get_lines():
+            assert matplotlib.colors.to_hex(line.get_color()) == a[line.get_label().split(" = ")[1]]
+    with pytest.raises(OpinionSimError, match="no colour for defence == \\['none'\\]"):
+        plotting.metric_timeseries(df, y="captured", hue="defence",
+                                   colors={"clip keys": "red", "normalise": "blue"})

@@ -88,7 +88,7 @@ def test_hue_and_other_varied_parameters():
     df = df[["temperature", "noise", "replicate", "seed", "step", "variance",
              "neighbor_correlation"]]
     ax = polarization_curve(df, y="variance", hue="noise")
-    assert [l.get_label() for l in ax.get_lines()] == ["noise = 0.0", "noise = 0.1"]
+    assert [l.get_label() for l in ax.get_lines()] == ["$\\sigma$ = 0", "$\\sigma$ = 0.1"]
     with pytest.raises(OpinionSimError, match="also varies 'noise'; pass hue='noise'"):
         polarization_curve(df, y="variance")
     ax = polarization_curve(df[df.noise == 0.1], y="variance")  # one value: fine
@@ -138,3 +138,24 @@ def test_matplotlib_is_imported_lazily():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_sweep_title_leaves_out_a_varied_graph_parameter():
+    spec = {"params": {"graph": {"kind": "watts_strogatz", "n": 500, "k": 10, "p": 0.1}},
+            "grid": {"graph.p": [0.01, 0.3]}, "replicates": [0], "steps": 3}
+    head = sweep_title(spec).split("\n")[0]
+    assert head == "Watts–Strogatz (N = 500, k = 10)"
+    spec["grid"] = {"graph.n": [100, 200], "temperature": [0.1]}
+    assert sweep_title(spec).split("\n")[0] == "Watts–Strogatz (k = 10, p = 0.1)"
+
+
+def test_curve_over_a_varied_graph_parameter():
+    from opinionsim.sweep import sweep
+
+    df = sweep({"graph": "watts_strogatz:n=20,k=4,p=0.1", "temperature": 0.1},
+               {"graph.p": [0.00969614, 0.5]}, seeds=2, steps=3, metrics=["variance"],
+               n_jobs=1, progress=False)
+    ax = polarization_curve(df, y="variance")
+    title = ax.figure._suptitle.get_text()
+    assert "p = 0.1" not in title and title.startswith("Watts–Strogatz (N = 20, k = 4)")
+    assert ax.get_xlabel() == "rewiring probability $p$"
