@@ -218,7 +218,7 @@ def test_unwritable_or_busy_out(tmp_path):
         small(out=tmp_path / "file" / "sub")
     with pytest.raises(OpinionSimError, match="not a sweep directory"):
         load_results(tmp_path)
-    from opinionsim._storage import SweepStore
+    from opinionsim.experiments.storage import SweepStore
 
     holder = SweepStore(tmp_path / "busy")
     holder.open({"spec": {"x": 1}}, same_spec=lambda a, b: a == b)
