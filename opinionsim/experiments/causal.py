@@ -316,14 +316,9 @@ def causal_effect(make_model, intervention, outcome, *, at, horizon, seeds, seed
                                              n_jobs, min_horizon=1)
     results, failures = _run(effect_one, (make_model, intervention, outcome, at, horizon),
                              model_seeds, n_jobs, name, sendable=[("outcome", outcome)])
-    diff = np.array([r["treated"] - r["control"] for r in results])
-    ate, stderr, ci = paired_t(diff, name=name)
-    paired = pd.DataFrame({
-        "seed": [r["seed"] for r in results],
-        "control": [r["control"] for r in results],
-        "treated": [r["treated"] for r in results],
-        "difference": diff,
-    })
+    paired = _table(results, "seed", "control", "treated")
+    paired["difference"] = paired["treated"] - paired["control"]
+    ate, stderr, ci = paired_t(paired["difference"], name=name)
     runs = [(r["seed"], arm, r["steps"], r[arm + "_path"])
             for r in results for arm in ("control", "treated")]
     trajectories = pd.DataFrame({
@@ -403,8 +398,6 @@ def attention_shift(make_model, intervention, *, source, target, at, horizon, se
     >>> res.paired[["before", "control_after", "treated_after"]].iloc[0].tolist()
     [0.5, 0.5, 0.0]
     """
-    import pandas as pd
-
     name = "attention_shift"
     at, horizon, model_seeds = _check_common(make_model, intervention, at, horizon, seeds, seed,
                                              n_jobs, min_horizon=0)
@@ -418,15 +411,9 @@ def attention_shift(make_model, intervention, *, source, target, at, horizon, se
     results, failures = _run(shift_one, (make_model, intervention, (source, target), at, horizon),
                              model_seeds, n_jobs, name,
                              sendable=[("source", source), ("target", target)])
-    shift = np.array([r["treated_after"] - r["control_after"] for r in results])
-    mean, stderr, ci = paired_t(shift, name=name)
-    paired = pd.DataFrame({
-        "seed": [r["seed"] for r in results],
-        "before": [r["before"] for r in results],
-        "control_after": [r["control_after"] for r in results],
-        "treated_after": [r["treated_after"] for r in results],
-        "shift": shift,
-    })
+    paired = _table(results, "seed", "before", "control_after", "treated_after")
+    paired["shift"] = paired["treated_after"] - paired["control_after"]
+    mean, stderr, ci = paired_t(paired["shift"], name=name)
     return AttentionShift(intervention=intervention, source=_describe(source),
                           target=_describe(target), at=at, horizon=horizon, shift=mean,
                           stderr=stderr, ci=ci, paired=paired, failures=failures)
@@ -474,6 +461,13 @@ def _run(fn, common, model_seeds, n_jobs, name, *, sendable):
             "are copies of one run, not independent replications: make_model should pass "
             "its seed on to OpinionModel(seed=...).", RuntimeWarning, stacklevel=3)
     return results, failures
+
+
+def _table(results, *columns):
+    """One row per finished seed, the given entries of its result as columns."""
+    import pandas as pd
+
+    return pd.DataFrame({column: [r[column] for r in results] for column in columns})
 
 
 def _check_common(make_model, intervention, at, horizon, seeds, seed, n_jobs, *, min_horizon):

@@ -336,17 +336,16 @@ def _check_metrics(metrics, varied):
 
     if metrics is None:
         metrics = default_metrics()
-    if isinstance(metrics, dict):
-        items = list(metrics.items())
-    elif isinstance(metrics, (str, bytes)) or not hasattr(metrics, "__iter__"):
+    if isinstance(metrics, (str, bytes)) or not hasattr(metrics, "__iter__"):
         raise OpinionSimError(
             f"metrics == {metrics!r}, must be a list of reporter names/callables or a dict "
             f"{{column: name or callable}}; names: {', '.join(sorted(REPORTERS))}."
         )
-    else:
-        metrics = list(metrics)
-        items = [(m if isinstance(m, str) else getattr(m, "__name__", repr(m)), m)
-                 for m in metrics]
+    if not isinstance(metrics, dict):
+        metrics = list(metrics)  # read twice below, and sent to the runs
+    # Columns are named as the model's DataCollector names its reporters.
+    items = (list(metrics.items()) if isinstance(metrics, dict) else
+             [(m if isinstance(m, str) else getattr(m, "__name__", repr(m)), m) for m in metrics])
     if not items:
         raise OpinionSimError("metrics is empty; name at least one reporter.")
     build_reporters(metrics)  # unknown names and non-callables raise here
