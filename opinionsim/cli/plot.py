@@ -13,6 +13,7 @@ PLOT_NAME = "polarization_vs_{x}.png"
 
 
 def save_curve(table, path, *, x, hue=None, y=None):
+    """Draw a sweep table's metrics against ``x`` (one panel each) into the image ``path``."""
     from matplotlib.figure import Figure
 
     from ..plotting import (
