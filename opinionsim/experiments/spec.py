@@ -15,7 +15,9 @@ Seeds. Two words, one meaning each, in :func:`~opinionsim.sweep.sweep` and in
 - ``seed`` is the *base seed* from which each replicate's model seed is
   derived by :func:`run_seed`: with an int, ``SeedSequence(seed,
   spawn_key=(h(point), replicate))``; with ``None``, the replicate id itself
-  is the model seed (no derivation).
+  is the model seed (no derivation). The defaults differ so that old calls
+  run the same models: ``sweep(seed=0)``, ``causal_effect(seed=None)``
+  (``seeds=8`` calls ``make_model(0)``, …, ``make_model(7)``, as it always did).
 
 Examples
 --------
