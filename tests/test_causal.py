@@ -215,6 +215,105 @@ def test_result_does_not_depend_on_n_jobs():
     assert one.paired["seed"].tolist() == [5, 1, 9, 2]
 
 
+def test_every_n_jobs_gives_the_same_result_failures_included():
+    """n_jobs = 1, 2, -1 and None: the same tables, the same failures, in the order given."""
+    iv = Pin([0], opinion=1.0)
+    runs = {}
+    for n_jobs in (1, 2, -1, None):
+        with pytest.warns(RuntimeWarning, match="seed 3: ValueError"):
+            eff = causal_effect(failing_for_seed_3, iv, "mean_opinion", at=1, horizon=2,
+                                seeds=[4, 3, 0, 2], n_jobs=n_jobs)
+        shift = attention_shift(loud_cause_model, ClipKeyNorm(1.0), source=EFFECT, target=CAUSE,
+                                at=1, horizon=2, seeds=3, n_jobs=n_jobs)
+        runs[n_jobs] = (eff, shift)
+    one, one_shift = runs[1]
+    assert one.paired["seed"].tolist() == [4, 0, 2]
+    for eff, shift in runs.values():
+        pd.testing.assert_frame_equal(one.paired, eff.paired, check_exact=True)
+        pd.testing.assert_frame_equal(one.trajectories, eff.trajectories, check_exact=True)
+        pd.testing.assert_frame_equal(one.failures, eff.failures, check_exact=True)
+        pd.testing.assert_frame_equal(one_shift.paired, shift.paired, check_exact=True)
+        assert (eff.ate, eff.ci, shift.shift, shift.ci) == (one.ate, one.ci, one_shift.shift,
+                                                            one_shift.ci)
+
+
+def test_n_jobs_none_with_unpicklable_arguments_runs_here_with_a_deprecation_warning(
+        monkeypatch):
+    """n_jobs=None meant one process in causal_effect; it now means all cores, as in sweep.
+
+    Calls that relied on the old meaning with a closure keep working, in this
+    process, and say how to keep doing so without the warning.
+    """
+    from opinionsim.experiments import executor
+
+    monkeypatch.setattr(executor, "cpu_count", lambda: 2)  # so that None means 2 workers here
+
+    def closure(seed):
+        return noisy_model(seed)
+
+    iv = SetTemperature(0.1)
+    with pytest.warns(DeprecationWarning, match="n_jobs=None now means all cores.*n_jobs=1"):
+        old = causal_effect(closure, iv, "variance", at=1, horizon=2, seeds=3, n_jobs=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        new = causal_effect(closure, iv, "variance", at=1, horizon=2, seeds=3, n_jobs=1)
+    pd.testing.assert_frame_equal(old.paired, new.paired, check_exact=True)
+    with pytest.warns(DeprecationWarning, match="source must be picklable"):
+        attention_shift(uniform_cause_model, CutTies([(4, 0)]),
+                        source=lambda m: m.opinions[:, 0] > 0, target=CAUSE, at=0, horizon=1,
+                        seeds=2, n_jobs=None)
+    # An explicit worker count still refuses what cannot reach the workers.
+    with pytest.raises(OpinionSimError, match="make_model must be picklable"):
+        causal_effect(closure, iv, "variance", at=1, horizon=2, seeds=3, n_jobs=2)
+
+
+# ---- replicates and seeds: what make_model receives ------------------------------------
+def recording_model(seed):
+    return OpinionModel(n_agents=6, temperature=0.5, noise=0.1, seed=seed, reporters=[])
+
+
+def test_seeds_are_replicates_and_the_model_seed_is_the_replicate_id_by_default():
+    eff = causal_effect(recording_model, SetTemperature(0.1), "variance", at=1, horizon=1,
+                        seeds=4)
+    assert eff.paired["seed"].tolist() == [0, 1, 2, 3]
+    listed = causal_effect(recording_model, SetTemperature(0.1), "variance", at=1, horizon=1,
+                           seeds=[3, 1])
+    assert listed.paired["seed"].tolist() == [3, 1]
+    assert listed.paired.set_index("seed")["difference"].to_dict() == \
+        eff.paired.set_index("seed")["difference"].loc[[3, 1]].to_dict()
+
+
+def test_a_base_seed_derives_the_model_seeds_as_a_sweep_does():
+    from opinionsim.sweep import run_seed
+
+    calls = []
+
+    def make(model_seed):
+        calls.append(model_seed)
+        return recording_model(model_seed)
+
+    eff = causal_effect(make, SetTemperature(0.1), "variance", at=1, horizon=1, seeds=[0, 2],
+                        seed=11)
+    expected = [run_seed(11, {}, 0), run_seed(11, {}, 2)]
+    assert eff.paired["seed"].tolist() == expected
+    assert calls == [expected[0], expected[0], expected[1], expected[1]]  # two arms each
+    # ...and it is the same experiment as naming those model seeds as replicate ids
+    same = causal_effect(recording_model, SetTemperature(0.1), "variance", at=1, horizon=1,
+                         seeds=expected)
+    pd.testing.assert_frame_equal(eff.paired, same.paired, check_exact=True)
+    shift = attention_shift(uniform_cause_model, ClipKeyNorm(1.0), source=EFFECT, target=CAUSE,
+                            at=0, horizon=1, seeds=2, seed=11)
+    assert shift.paired["seed"].tolist() == [run_seed(11, {}, 0), run_seed(11, {}, 1)]
+
+
+@pytest.mark.parametrize("seed, match", [(-1, "seed == -1"), (1.5, "seed == 1.5"),
+                                         (True, "seed == True")])
+def test_base_seed_is_validated(seed, match):
+    with pytest.raises(OpinionSimError, match=match):
+        causal_effect(recording_model, SetTemperature(0.1), "variance", at=0, horizon=1,
+                      seeds=2, seed=seed)
+
+
 def test_n_jobs_needs_picklable_arguments():
     with pytest.raises(OpinionSimError, match="make_model must be picklable"):
         causal_effect(lambda s: noisy_model(s), SetTemperature(0.1), "variance", at=0,

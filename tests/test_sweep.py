@@ -85,6 +85,20 @@ def test_seeds_depend_on_point_and_replicate_only():
     assert (other.variance.to_numpy() != full[full.replicate < 2].variance.to_numpy()).any()
 
 
+def test_seed_none_makes_the_replicate_id_the_model_seed():
+    """As in causal_effect: every point runs replicate r with model seed r."""
+    df = small(seed=None)
+    assert df.seed.tolist() == df.replicate.tolist() == [0, 1] * 3
+    assert df.attrs["sweep"]["seed"] is None
+    assert run_seed(None, {"temperature": 0.1}, 5) == 5
+    row = df.iloc[3]
+    kwargs = build_graph(PARAMS["graph"], int(row.seed))
+    m = OpinionModel(**kwargs, dim=2, affinity="distance", temperature=row.temperature,
+                     seed=int(row.seed), reporters=METRICS)
+    m.run(15)
+    assert m.datacollector.get_model_vars_dataframe().iloc[-1]["variance"] == row.variance
+
+
 def test_default_metrics_follow_the_registry(monkeypatch):
     from opinionsim import reporters
 
@@ -134,6 +148,7 @@ def test_string_parameters_round_trip(tmp_path):
     ({"params": {"graph": "nope:n=3"}}, "graph kind == 'nope'"),
     ({"seeds": 0}, "seeds == 0"),
     ({"seeds": [1, 1]}, "twice"),
+    ({"seed": -1}, "seed == -1"),
     ({"steps": -1}, "steps == -1"),
     ({"record_every": 0}, "record_every == 0"),
     ({"metrics": ["nope"]}, "not a reporter"),
@@ -218,7 +233,7 @@ def test_unwritable_or_busy_out(tmp_path):
         small(out=tmp_path / "file" / "sub")
     with pytest.raises(OpinionSimError, match="not a sweep directory"):
         load_results(tmp_path)
-    from opinionsim._storage import SweepStore
+    from opinionsim.experiments.storage import SweepStore
 
     holder = SweepStore(tmp_path / "busy")
     holder.open({"spec": {"x": 1}}, same_spec=lambda a, b: a == b)

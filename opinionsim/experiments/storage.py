@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._errors import OpinionSimError
+from .._errors import OpinionSimError
 
-__all__ = ["SweepStore", "FORMAT"]
+__all__ = ["SweepStore", "FORMAT", "close_inherited_locks", "now_iso"]
 
 #: Version of the directory layout, recorded in ``sweep.json``.
 FORMAT = 1

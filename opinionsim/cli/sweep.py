@@ -1,31 +1,23 @@
-"""The ``opinionsim`` command line.
+"""``opinionsim sweep``: the temperature sweep (and any other parameter) over seeds.
 
-``opinionsim sweep`` runs the project's main job, a temperature sweep (see
-:data:`SWEEP_DEFAULTS`), and ``opinionsim plot DIR`` re-plots stored results.
-
-Each subcommand is a :class:`Command` in :data:`COMMANDS`: a function that
-adds its arguments to an ``argparse`` parser and a function that runs it and
-returns the exit status. Adding one is adding an entry.
-
-Exit status: 0 on success; 1 when some runs of a sweep failed (they are
-recorded and retried on resume); 2 for bad input (one line on stderr,
-``opinionsim: error: ...``, never a traceback); 130 when interrupted.
+Settings come from :data:`SWEEP_DEFAULTS`, then a ``--config`` TOML file, then
+the flags (:func:`_sweep_settings`); :func:`_build_sweep` turns them into the
+arguments of :func:`opinionsim.sweep.sweep`, which runs, stores and resumes;
+the curve is then drawn as by ``opinionsim plot``.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
-import textwrap
 import warnings
-from dataclasses import dataclass
-from typing import Callable
 
-from ._errors import OpinionSimError
+from .._errors import OpinionSimError
+from ._common import Command, UsageError, int_arg, key_value, parse_values
+from .plot import PLOT_NAME, save_curve
 
-__all__ = ["main", "COMMANDS", "Command", "SWEEP_DEFAULTS", "parse_values"]
+__all__ = ["COMMAND", "SWEEP_DEFAULTS"]
 
 #: ``opinionsim sweep`` with no arguments: 24 log-spaced temperatures from 0.001
 #: to 1 on a Watts-Strogatz network of 1000 agents (k = 10, p = 0.1), 2-D
@@ -60,88 +52,6 @@ SWEEP_DEFAULTS = {
     "plot": True,
 }
 
-PLOT_NAME = "polarization_vs_{x}.png"
-
-
-class UsageError(Exception):
-    """Bad command-line input: reported on one line, exit status 2."""
-
-
-@dataclass(frozen=True)
-class Command:
-    """A subcommand: its one-line help, how to add its arguments, how to run it."""
-
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], int]
-    description: str = ""
-    epilog: str = ""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        hint = self.prog.split()[-1] if self.prog != "opinionsim" else ""
-        sys.stderr.write(f"{self.prog}: error: {message} "
-                         f"(see 'opinionsim {hint + ' ' if hint else ''}--help')\n")
-        sys.exit(2)
-
-
-# ======================================================================== value parsing
-
-
-def parse_values(text, name="values"):
-    """A list of values from ``"start:stop:num[:log|lin]"`` or ``"v1,v2,..."`` (or one value).
-
-    Range values are rounded to 12 significant digits so that they print
-    as written (0.01, not 0.010000000000000002).
-
-    Examples
-    --------
-    >>> parse_values("0.01:10:4:log")
-    [0.01, 0.1, 1.0, 10.0]
-    >>> parse_values("0:1:3")
-    [0.0, 0.5, 1.0]
-    >>> parse_values("0.1,0.2,dot")
-    [0.1, 0.2, 'dot']
-    """
-    import numpy as np
-
-    from .graphs import parse_value
-
-    if isinstance(text, (list, tuple)):
-        return list(text)
-    if not isinstance(text, str):
-        return [text]
-    text = text.strip()
-    if ":" in text:
-        parts = text.split(":")
-        if len(parts) not in (3, 4):
-            raise UsageError(f"{name} range {text!r} must be start:stop:num[:log|lin], e.g. "
-                             "0.01:10:24:log")
-        spacing = parts[3].strip().lower() if len(parts) == 4 else "lin"
-        try:
-            start, stop = float(parts[0]), float(parts[1])
-            num = int(parts[2])
-        except ValueError:
-            raise UsageError(f"{name} range {text!r} must be start:stop:num[:log|lin] with "
-                             "numbers start, stop and an integer num, e.g. 0.01:10:24:log"
-                             ) from None
-        if num < 1 or not (math.isfinite(start) and math.isfinite(stop)):
-            raise UsageError(f"{name} range {text!r}: num must be >= 1 and start, stop finite.")
-        if spacing == "log":
-            if start <= 0 or stop <= 0:
-                raise UsageError(f"{name} range {text!r}: a log range needs start, stop > 0.")
-            values = np.logspace(math.log10(start), math.log10(stop), num)
-        elif spacing in ("lin", "linear"):
-            values = np.linspace(start, stop, num)
-        else:
-            raise UsageError(f"{name} range {text!r}: spacing {parts[3]!r} must be log or lin.")
-        return [float(f"{v:.12g}") for v in values]
-    values = [parse_value(t) for t in text.split(",") if t.strip()]
-    if not values:
-        raise UsageError(f"{name} == {text!r} lists no values.")
-    return values
-
 
 def _positive_temperatures(values):
     for v in values:
@@ -168,39 +78,14 @@ def _parse_seeds(value):
                          "list of integers (e.g. 0,1,2).") from None
 
 
-def _key_value(text, flag):
-    from .graphs import parse_value
-
-    key, eq, value = text.partition("=")
-    if not eq or not key.strip():
-        raise UsageError(f"{flag} {text!r} must be NAME=VALUE.")
-    return key.strip(), value if flag == "--vary" else parse_value(value)
-
-
-def _int_arg(low):
-    def convert(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"{value} must be >= {low}")
-        return value
-
-    return convert
-
-
 def _graph_arg(text):
-    from .graphs import parse_graph_spec
+    from ..graphs import parse_graph_spec
 
     try:
         parse_graph_spec(text)
     except OpinionSimError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
-
-
-# ====================================================================== opinionsim sweep
 
 
 def _sweep_arguments(p):
@@ -214,15 +99,15 @@ def _sweep_arguments(p):
                         "graph.p=0.01:0.5:5:log (repeatable)")
     g.add_argument("--seeds", metavar="N|LIST",
                    help=f"replicates per point, or their ids as 0,1,2 (default {d['seeds']})")
-    g.add_argument("--steps", type=_int_arg(0), metavar="N",
+    g.add_argument("--steps", type=int_arg(0), metavar="N",
                    help=f"steps per run (default {d['steps']})")
-    g.add_argument("--record-every", type=_int_arg(1), metavar="N",
+    g.add_argument("--record-every", type=int_arg(1), metavar="N",
                    help="also record every N steps (time series); default: final state only")
     g.add_argument("--metrics", metavar="LIST",
                    help="comma-separated reporter names (default: the model's defaults plus "
                         "the polarisation and echo-chamber reporters registered, see "
                         "opinionsim.sweep.SWEEP_METRICS)")
-    g.add_argument("--seed", type=_int_arg(0), metavar="N",
+    g.add_argument("--seed", type=int_arg(0), metavar="N",
                    help=f"sweep seed; every run's seed derives from it (default {d['seed']})")
     m = p.add_argument_group("the model")
     m.add_argument("--graph", type=_graph_arg, metavar="SPEC",
@@ -230,7 +115,7 @@ def _sweep_arguments(p):
                         "complete:n=, erdos_renyi:n=,p=, watts_strogatz:n=,k=,p=, "
                         "barabasi_albert:n=,m=, stochastic_block:sizes=[..],p_in=,p_out=, "
                         "file:path=")
-    m.add_argument("--dim", type=_int_arg(1), metavar="D",
+    m.add_argument("--dim", type=int_arg(1), metavar="D",
                    help=f"opinion dimensions (default {d['dim']})")
     m.add_argument("--affinity", choices=("dot", "cosine", "distance"),
                    help=f"attention affinity (default {d['affinity']}: with it temperature "
@@ -244,7 +129,7 @@ def _sweep_arguments(p):
     r.add_argument("--out", metavar="DIR", help=f"results directory (default {d['out']})")
     r.add_argument("--overwrite", action="store_true", default=None,
                    help="replace a different sweep stored in --out")
-    r.add_argument("--n-jobs", type=_int_arg(1), metavar="N",
+    r.add_argument("--n-jobs", type=int_arg(1), metavar="N",
                    help="local worker processes (default: all cores)")
     r.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask cluster, e.g. tcp://host:8786 "
@@ -298,17 +183,17 @@ def _sweep_settings(args):
         if value is not None:
             settings[key] = value
     for item in args.set or []:
-        key, value = _key_value(item, "--set")
+        key, value = key_value(item, "--set")
         params[key] = value
     for item in args.vary or []:
-        key, value = _key_value(item, "--vary")
+        key, value = key_value(item, "--vary")
         grid[key] = value
     return settings, params, grid
 
 
 def _build_sweep(settings, params, grid):
     """The arguments of :func:`opinionsim.sweep.sweep` from the merged settings."""
-    from .graphs import check_graph_spec
+    from ..graphs import check_graph_spec
 
     graph = settings["graph"]
     try:
@@ -387,7 +272,7 @@ def _probe_tcp(address):
 
 
 def _sweep_main(args):
-    from .sweep import sweep
+    from ..sweep import sweep
 
     settings, params, grid = _sweep_settings(args)
     kwargs = _build_sweep(settings, params, grid)
@@ -424,7 +309,7 @@ def _sweep_main(args):
             x = "temperature" if "temperature" in varied else varied[0]
             hue = next((k for k in varied if k != x), None)
             path = os.path.join(kwargs["out"], PLOT_NAME.format(x=x.replace(".", "_")))
-            _save_curve(table, path, x=x, hue=hue)
+            save_curve(table, path, x=x, hue=hue)
             if kwargs["progress"]:
                 print(f"plot: {path}", file=sys.stderr)
     return 1 if failures else 0
@@ -451,115 +336,18 @@ def _check_writable(out):
         raise UsageError(f"--out {out!r} is not writable ({probe!r}: permission denied).")
 
 
-def _save_curve(table, path, *, x, hue=None, y=None):
-    from matplotlib.figure import Figure
-
-    from .plotting import (band_note, curve_figsize, default_curve_metrics, fit_title,
-                           polarization_curve, sweep_title)
-
-    metrics = list(table.columns[list(table.columns).index("step") + 1:])
-    ys = default_curve_metrics(metrics) if y is None else y
-    fig = Figure(figsize=curve_figsize(len(ys)), layout="constrained")
-    axes = fig.subplots(1, len(ys), squeeze=False)[0]
-    polarization_curve(table, x=x, y=ys, hue=hue, ax=list(axes))
-    spec = table.attrs.get("sweep")
-    title = sweep_title(spec) if isinstance(spec, dict) else ""
-    fig.suptitle(fit_title(title + (" · " if title else "") + band_note(), fig), fontsize=11)
-    try:
-        fig.savefig(path, dpi=130)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path!r}: {exc.strerror}.") from None
-    return path
-
-
-# ======================================================================= opinionsim plot
-
-
-def _plot_arguments(p):
-    p.add_argument("dir", metavar="DIR", help="a sweep directory (with sweep.json)")
-    p.add_argument("--x", metavar="PARAM", help="varied parameter on the x axis "
-                   "(default: temperature, else the first varied one)")
-    p.add_argument("--y", metavar="METRICS", help="comma-separated metrics, one panel each "
-                   "(default: a polarisation and the echo-chamber metrics present)")
-    p.add_argument("--hue", metavar="PARAM", help="another varied parameter: one line per value")
-    p.add_argument("--out", metavar="FILE", help="image file (default: DIR/"
-                   + PLOT_NAME.format(x="X") + ", or DIR/Y_vs_X.png with --y)")
-
-
-def _plot_main(args):
-    from .sweep import load_results
-
-    if not os.path.isdir(args.dir):
-        raise UsageError(f"{args.dir!r} is not a directory.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        table = load_results(args.dir)
-    if len(table) == 0:
-        raise UsageError(f"{args.dir!r} holds no finished runs yet.")
-    params = list(table.columns[:list(table.columns).index("replicate")])
-    x = args.x or ("temperature" if "temperature" in params else (params or [None])[0])
-    if x is None:
-        raise UsageError(f"{args.dir!r}: the sweep varies no parameter; nothing to plot.")
-    ys = [s.strip() for s in args.y.split(",") if s.strip()] if args.y else None
-    if args.out:
-        path = args.out
-    elif ys:
-        path = os.path.join(args.dir, f"{'_'.join(ys)}_vs_{x.replace('.', '_')}.png")
-    else:
-        path = os.path.join(args.dir, PLOT_NAME.format(x=x.replace(".", "_")))
-    _save_curve(table, path, x=x, hue=args.hue, y=ys)
-    print(path)
-    return 0
-
-
-# ============================================================================ scenarios
-
-
-def _scenarios_arguments(p):
-    pass
-
-
-def _scenarios_main(args):
-    from .scenarios import SCENARIOS
-
-    width = max(map(len, SCENARIOS))
-    for name, description in SCENARIOS.items():
-        print(f"{name:<{width}}  {description}")
-    print("\nRun one with: opinionsim run NAME [--out DIR] [--full]")
-    return 0
-
-
-def _run_arguments(p):
-    p.add_argument("name", metavar="NAME", help="a scenario (see: opinionsim scenarios)")
-    p.add_argument("scenario_args", nargs=argparse.REMAINDER,
-                   help="the scenario's own options, e.g. --out DIR --full --seed 3")
-
-
-def _run_main(args):
-    from .scenarios import SCENARIOS, run_scenario
-
-    if args.name not in SCENARIOS:
-        raise UsageError(f"unknown scenario {args.name!r}; known: {', '.join(SCENARIOS)}.")
-    run_scenario(args.name, list(args.scenario_args))
-    return 0
-
-
-# ============================================================================ the parser
-
-#: Subcommands by name. Add one with ``COMMANDS["name"] = Command(help, add_arguments, run)``.
-COMMANDS: dict[str, Command] = {
-    "sweep": Command(
-        help="sweep the temperature (and any other parameter) over seeds; the main job",
-        description="Run OpinionModel over a parameter grid and several seeds, in parallel, "
-                    "writing each finished run to DIR/runs/*.parquet (run the same command "
-                    "again to resume) and the curve to DIR/" + PLOT_NAME.format(x="temperature")
-                    + ". With no arguments: 24 log-spaced temperatures from 0.001 to 1, a "
-                      "Watts-Strogatz network of 1000 agents (k=10, p=0.1), 2-D opinions, "
-                      "distance affinity without self-attention, 8 seeds, 200 steps (well "
-                      "under a minute on two cores).",
-        add_arguments=_sweep_arguments,
-        run=_sweep_main,
-        epilog="""examples:
+COMMAND = Command(
+    help="sweep the temperature (and any other parameter) over seeds; the main job",
+    description="Run OpinionModel over a parameter grid and several seeds, in parallel, "
+                "writing each finished run to DIR/runs/*.parquet (run the same command "
+                "again to resume) and the curve to DIR/" + PLOT_NAME.format(x="temperature")
+                + ". With no arguments: 24 log-spaced temperatures from 0.001 to 1, a "
+                  "Watts-Strogatz network of 1000 agents (k=10, p=0.1), 2-D opinions, "
+                  "distance affinity without self-attention, 8 seeds, 200 steps (well "
+                  "under a minute on two cores).",
+    add_arguments=_sweep_arguments,
+    run=_sweep_main,
+    epilog="""examples:
   opinionsim sweep                                 the default sweep
   opinionsim sweep --temperature 0.01:10:24:log --seeds 16 --out results/big
   opinionsim sweep --vary noise=0,0.01,0.05 --set step_size=0.3
@@ -575,72 +363,4 @@ n-jobs = 2, temperature = "0.01:10:24:log" or a list, graph = "..."), plus a
 Results: DIR/sweep.json (the spec), DIR/runs/<run>.parquet (one file per
 finished run; pandas.read_parquet(DIR + "/runs") reads them all, and
 opinionsim.load_results(DIR) gives the tidy table), DIR/failed/<run>.json.""",
-    ),
-    "plot": Command(
-        help="plot stored sweep results: mean ± 95%% CI over seeds",
-        description="Plot metrics at the end of each run against a varied parameter, "
-                    "from a sweep directory.",
-        add_arguments=_plot_arguments,
-        run=_plot_main,
-    ),
-    "scenarios": Command(
-        help="list the ready-made scenarios",
-        description="List the scenario scripts: each answers one question end to end "
-                    "(figures, data and a printed finding).",
-        add_arguments=_scenarios_arguments,
-        run=_scenarios_main,
-    ),
-    "run": Command(
-        help="run a scenario: opinionsim run NAME [--out DIR] [--full]",
-        description="Run one scenario (see `opinionsim scenarios`); options after NAME go "
-                    "to the scenario (--out DIR, --full, --seed N, --help).",
-        add_arguments=_run_arguments,
-        run=_run_main,
-    ),
-}
-
-
-def build_parser():
-    """The ``opinionsim`` argument parser, one subparser per entry of :data:`COMMANDS`."""
-    from ._version import __version__
-
-    parser = _Parser(prog="opinionsim",
-                     description="Opinion dynamics via attention: sweeps, plots, scenarios.",
-                     epilog="Exit status: 0 ok, 1 some runs failed, 2 bad input, "
-                            "130 interrupted.")
-    parser.add_argument("--version", action="version", version=f"opinionsim {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
-                                parser_class=_Parser)
-    for name, command in COMMANDS.items():
-        description = textwrap.fill(command.description, 79) if command.description else None
-        p = sub.add_parser(name, help=command.help, description=description,
-                           epilog=command.epilog or None,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
-        command.add_arguments(p)
-    return parser
-
-
-def main(argv=None):
-    """Run the command line; return the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return COMMANDS[args.command].run(args)
-    except (UsageError, OpinionSimError) as exc:
-        return _fail(exc)
-    except OSError as exc:
-        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
-        return _fail(f"{exc.strerror or exc}{':' if where else ''}{where}")
-    except KeyboardInterrupt:
-        print("opinionsim: interrupted.", file=sys.stderr)
-        return 130
-
-
-def _fail(message):
-    text = " ".join(str(message).split())  # one line
-    print(f"opinionsim: error: {text}", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+)

@@ -1,0 +1,86 @@
+"""``opinionsim plot DIR``: the curve of a stored sweep, mean ± 95% CI over seeds."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+from ._common import Command, UsageError
+
+__all__ = ["COMMAND", "PLOT_NAME", "save_curve"]
+
+PLOT_NAME = "polarization_vs_{x}.png"
+
+
+def save_curve(table, path, *, x, hue=None, y=None):
+    """Draw a sweep table's metrics against ``x`` (one panel each) into the image ``path``."""
+    from matplotlib.figure import Figure
+
+    from ..plotting import (
+        band_note,
+        curve_figsize,
+        default_curve_metrics,
+        fit_title,
+        polarization_curve,
+        sweep_title,
+    )
+
+    metrics = list(table.columns[list(table.columns).index("step") + 1:])
+    ys = default_curve_metrics(metrics) if y is None else y
+    fig = Figure(figsize=curve_figsize(len(ys)), layout="constrained")
+    axes = fig.subplots(1, len(ys), squeeze=False)[0]
+    polarization_curve(table, x=x, y=ys, hue=hue, ax=list(axes))
+    spec = table.attrs.get("sweep")
+    title = sweep_title(spec) if isinstance(spec, dict) else ""
+    fig.suptitle(fit_title(title + (" · " if title else "") + band_note(), fig), fontsize=11)
+    try:
+        fig.savefig(path, dpi=130)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path!r}: {exc.strerror}.") from None
+    return path
+
+
+def _plot_arguments(p):
+    p.add_argument("dir", metavar="DIR", help="a sweep directory (with sweep.json)")
+    p.add_argument("--x", metavar="PARAM", help="varied parameter on the x axis "
+                   "(default: temperature, else the first varied one)")
+    p.add_argument("--y", metavar="METRICS", help="comma-separated metrics, one panel each "
+                   "(default: a polarisation and the echo-chamber metrics present)")
+    p.add_argument("--hue", metavar="PARAM", help="another varied parameter: one line per value")
+    p.add_argument("--out", metavar="FILE", help="image file (default: DIR/"
+                   + PLOT_NAME.format(x="X") + ", or DIR/Y_vs_X.png with --y)")
+
+
+def _plot_main(args):
+    from ..sweep import load_results
+
+    if not os.path.isdir(args.dir):
+        raise UsageError(f"{args.dir!r} is not a directory.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        table = load_results(args.dir)
+    if len(table) == 0:
+        raise UsageError(f"{args.dir!r} holds no finished runs yet.")
+    params = list(table.columns[:list(table.columns).index("replicate")])
+    x = args.x or ("temperature" if "temperature" in params else (params or [None])[0])
+    if x is None:
+        raise UsageError(f"{args.dir!r}: the sweep varies no parameter; nothing to plot.")
+    ys = [s.strip() for s in args.y.split(",") if s.strip()] if args.y else None
+    if args.out:
+        path = args.out
+    elif ys:
+        path = os.path.join(args.dir, f"{'_'.join(ys)}_vs_{x.replace('.', '_')}.png")
+    else:
+        path = os.path.join(args.dir, PLOT_NAME.format(x=x.replace(".", "_")))
+    save_curve(table, path, x=x, hue=args.hue, y=ys)
+    print(path)
+    return 0
+
+
+COMMAND = Command(
+    help="plot stored sweep results: mean ± 95%% CI over seeds",
+    description="Plot metrics at the end of each run against a varied parameter, "
+                "from a sweep directory.",
+    add_arguments=_plot_arguments,
+    run=_plot_main,
+)

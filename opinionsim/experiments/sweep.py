@@ -1,0 +1,455 @@
+"""Parameter sweeps: many seeded runs of :class:`~opinionsim.OpinionModel`, in parallel, resumable.
+
+:func:`sweep` runs the model at every point of a parameter grid for several
+seeds, on local processes or any :class:`concurrent.futures.Executor` (a Dask
+cluster's ``client.get_executor()``), and returns one tidy table.
+:func:`load_results` reads a stored sweep back as the same table.
+
+Reproducibility. ``seeds`` names the replicates and ``seed`` is the base seed,
+as in :func:`~opinionsim.causal.causal_effect` (see
+:mod:`opinionsim.experiments.spec`). Run ``(point, replicate)`` gets the model
+seed (:func:`run_seed`)
+
+``SeedSequence(seed, spawn_key=(h(point), replicate)).generate_state(1, uint64)[0] >> 1``
+
+where ``h`` is the first 64 bits of the sha256 of the point's canonical JSON,
+so a run's result depends on nothing but the sweep seed, its own parameter
+values and its replicate: not on the number of workers, the executor, the
+order of completion, or which other points the grid holds. With
+``seed=None`` the model seed is the replicate id itself, so every point sees
+the same seeds (common random numbers across the grid). The seed is in the
+table; the run's graph is built from :func:`opinionsim.graphs.graph_seed` of
+it, so any row can be reproduced alone (``fast=True`` gives the same network
+as a sparse adjacency, as the sweep builds it)::
+
+    kwargs = opinionsim.graphs.build_graph(graph_spec, seed)
+    OpinionModel(**kwargs, **params, **point, seed=seed).run(steps)
+
+Workers. Local runs go to the worker processes of
+:mod:`opinionsim.experiments.executor`, forked when this process has a single
+thread (Linux), otherwise started by a ``forkserver`` (or ``spawn``), which
+imports the package once; each worker caps its numeric thread pools at
+``cores // n_jobs`` and ends by itself if this process dies. Metric
+functions must therefore be importable (module-level, not lambdas); with
+``executor=`` the same goes for Dask's workers. Results come back to this
+process, which alone writes to ``out``, so a cluster's workers need no shared
+file system (only a graph ``file`` spec must be readable where runs execute).
+
+Storage. With ``out=DIR`` every finished run is written at once to
+``DIR/runs/<run_id>.parquet`` (atomically), next to ``DIR/sweep.json`` (the full
+spec and the package version); see :mod:`opinionsim.experiments.storage`.
+Running the same sweep again skips what is finished; a sweep killed mid-way
+loses at most the runs that were in flight.
+
+Examples
+--------
+>>> from opinionsim.sweep import sweep
+>>> df = sweep({"graph": "watts_strogatz:n=40,k=4,p=0.1", "dim": 2, "affinity": "distance"},
+...            {"temperature": [0.01, 1.0]}, seeds=2, steps=20,
+...            metrics=["variance"], n_jobs=1, progress=False)
+>>> list(df.columns)
+['temperature', 'replicate', 'seed', 'step', 'variance']
+>>> df[["temperature", "replicate", "step"]].values.tolist()
+[[0.01, 0.0, 20.0], [0.01, 1.0, 20.0], [1.0, 0.0, 20.0], [1.0, 1.0, 20.0]]
+>>> bool(df.variance.iloc[0] > df.variance.iloc[2])   # more spread at low temperature
+True
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from .._errors import OpinionSimError
+from .executor import check_jobs, run_tasks
+from .spec import (
+    SWEEP_METRICS,
+    default_metrics,
+    expected_steps,
+    hash_spec,
+    plan_runs,
+    prepare,
+    run_seed,
+    same_spec,
+)
+from .table import assemble, file_column_types, file_columns
+
+__all__ = ["sweep", "load_results", "run_seed", "default_metrics", "SWEEP_METRICS"]
+
+
+def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, n_jobs=None,
+          executor=None, out=None, overwrite=False, seed=0, progress=True):
+    """Run :class:`~opinionsim.OpinionModel` over a parameter grid and several seeds.
+
+    Parameters
+    ----------
+    params : dict
+        Fixed ``OpinionModel`` keyword arguments. ``params["graph"]`` may be a
+        graph spec (a dict such as ``{"kind": "watts_strogatz", "n": 1000,
+        "k": 10, "p": 0.1}`` or the string ``"watts_strogatz:n=1000,k=10,p=0.1"``,
+        see :mod:`opinionsim.graphs`), built afresh for each run from the
+        run's seed; or a networkx graph / scipy.sparse adjacency, used as is
+        for every run (``sweep.json`` records its sha256). ``seed``,
+        ``reporters`` and ``record_every`` are set by the sweep.
+    grid : dict {name: list of values}
+        The varied parameters; their Cartesian product is swept, in the
+        order given. Values are numbers, strings, booleans or None; a
+        ``"graph"`` entry lists graph specs; ``"graph.<key>"`` (e.g.
+        ``"graph.p"``) varies one parameter of the graph spec in ``params``.
+        ``{}`` runs replicates of ``params`` only.
+    seeds : int or list of int, default 8
+        Number of replicates per point (replicates ``0 … seeds − 1``), or the
+        replicate identities themselves (distinct non-negative integers).
+        Each run's model seed is derived from ``seed``, the point and the
+        replicate (see the module docstring).
+    steps : int >= 0, default 200
+        Steps per run.
+    record_every : int >= 1, optional
+        Record the metrics at steps ``0, record_every, 2·record_every, …``
+        and at the last step (time series). Default: only the final state
+        (one row per run, ``step == steps``), which is what curves against
+        a parameter need.
+    metrics : list or dict, optional
+        Reporter names (see :data:`opinionsim.reporters.REPORTERS`) or
+        callables ``model -> float`` (importable, module-level functions when
+        runs go to other processes); a dict maps column names to either.
+        Default: :func:`default_metrics`.
+    n_jobs : int or None, default None
+        Local worker processes. ``None`` or ``-1``: all available cores,
+        bounded by the number of runs (the same meaning as in
+        :func:`~opinionsim.causal.causal_effect`). ``1`` runs in this process.
+        Each worker limits its numeric libraries to ``cores // n_jobs``
+        threads. Not with ``executor``.
+    executor : concurrent.futures.Executor, optional
+        Where to run instead of a local process pool, e.g.
+        ``dask.distributed.Client(address).get_executor()`` for a cluster
+        (``pip install 'opinionsim[dask]'``); its workers must have
+        opinionsim installed. It is not shut down.
+    out : str or os.PathLike, optional
+        Sweep directory (created if needed): ``runs/<run_id>.parquet`` per
+        finished run, ``failed/<run_id>.json`` per failed run, ``sweep.json``.
+        Runs already in ``out`` for the same spec are not run again (resume);
+        unreadable run files are detected and redone.
+    overwrite : bool, default False
+        Replace a *different* sweep stored in ``out`` (its runs and failures
+        are deleted) instead of raising.
+    seed : int >= 0 or None, default 0
+        The base seed, from which every run's model seed is derived with
+        :func:`run_seed`; ``None``: each run's model seed is its replicate id.
+    progress : bool, default True
+        Show a progress bar (runs done / total, failures, ETA) and a summary
+        on stderr. Without it, failures are reported as a ``RuntimeWarning``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (point, replicate, recorded step) of every finished run,
+        sorted in grid order, then replicate, then step. Columns: one per
+        varied parameter (a varied ``"graph"`` as its spec string), then
+        ``replicate``, ``seed``, ``step`` (int64), then one float64 column
+        per metric. ``df.attrs["sweep"]`` holds the spec as recorded in
+        ``sweep.json``; ``df.attrs["failures"]`` a list of dicts (run_id,
+        point, replicate, seed, error_type, message) for runs that raised.
+
+    Raises
+    ------
+    OpinionSimError
+        Invalid arguments; ``out`` not writable or holding a different sweep
+        (without ``overwrite``); or *every* run failed (the first error is in
+        the message, all are in ``out/failed/``). A run that raises is
+        otherwise only recorded: the sweep goes on, and a resume retries it.
+    KeyboardInterrupt
+        After cancelling the pending runs; the finished ones are on disk.
+
+    Examples
+    --------
+    >>> df = sweep({"n_agents": 20}, {"temperature": [0.1, 1.0]}, seeds=[7],
+    ...            steps=5, record_every=2, metrics=["variance"], n_jobs=1, progress=False)
+    >>> df.step.tolist()
+    [0, 2, 4, 5, 0, 2, 4, 5]
+    """
+    t_start = time.perf_counter()
+    prepared = prepare(params, grid, seeds=seeds, steps=steps, record_every=record_every,
+                       metrics=metrics, seed=seed)
+    spec, plan, common = prepared["spec"], prepared["plan"], prepared["common"]
+    workers = check_jobs(n_jobs, executor)
+    spec_hash = hash_spec(spec)
+    expected = expected_steps(steps, record_every)
+    columns = list(spec["metrics"])
+
+    from .storage import now_iso
+
+    store = None
+    data = {}
+    failures = []
+    n_resumed = 0
+    if out is not None:
+        from .._version import __version__
+        from .storage import FORMAT, SweepStore
+
+        store = SweepStore(out)
+        record = {"format": FORMAT, "opinionsim_version": __version__, "created": now_iso(),
+                  "spec_hash": spec_hash, "spec": spec}
+        store.open(record, same_spec=same_spec, overwrite=bool(overwrite))
+    try:
+        if store is not None:
+            for run in plan:
+                got = store.read_run(run.run_id, spec_hash=spec_hash, steps=expected,
+                                     columns=columns, remove_corrupt=True)
+                if got is not None:
+                    data[run.run_id] = got
+            n_resumed = len(data)
+        pending = [run for run in plan if run.run_id not in data]
+        bar = None
+        file_types = file_column_types(spec)
+
+        def on_start():
+            # Called once the workers exist: tqdm starts a monitor thread, and a
+            # process with threads is not forked (see executor.start_method).
+            nonlocal bar
+            bar = _progress_bar(len(plan), n_resumed, progress)
+
+        def on_result(run, result):
+            if result["ok"]:
+                done = result["value"]
+                got = {"step": done["step"], **done["values"]}
+                if store is not None:
+                    store.write_run(run.run_id, file_columns(run, got, spec, file_types),
+                                    spec_hash=spec_hash,
+                                    info={"point": run.point, "replicate": run.replicate,
+                                          "seed": run.seed, "timing": done["timing"]})
+                data[run.run_id] = got
+            else:
+                rec = {"run_id": run.run_id, "point": run.point, "replicate": run.replicate,
+                       "seed": run.seed, "error_type": result["error_type"],
+                       "message": result["message"]}
+                failures.append(rec)
+                if store is not None:
+                    store.write_failure(run.run_id, {**rec, "traceback": result.get("traceback"),
+                                                     "time": now_iso()})
+            if bar is not None:
+                bar.update(1)
+                if failures:
+                    bar.set_postfix(failed=len(failures), refresh=False)
+
+        try:
+            run_tasks(_run_task, pending, common=common, workers=workers, executor=executor,
+                      on_result=on_result, on_start=on_start,
+                      sendable=_metric_functions(common["metrics"]))
+        except KeyboardInterrupt:
+            if bar is not None:
+                bar.close()
+            where = (f" are saved in {str(out)!r}; run the same sweep again to resume"
+                     if store is not None else " were kept in memory only (no out=)")
+            print(f"\ninterrupted: {len(data)} of {len(plan)} runs{where}.", file=sys.stderr)
+            raise
+        if bar is not None:
+            bar.close()
+    finally:
+        if store is not None:
+            store.close()
+
+    # Every unfinished run was pending, so `failures` holds all current failures.
+    order = {run.run_id: i for i, run in enumerate(plan)}
+    failures.sort(key=lambda f: order[f["run_id"]])
+    table = assemble(spec, plan, data)
+    table.attrs["sweep"] = spec
+    table.attrs["failures"] = failures
+    summary = _summary(len(plan), len(data), n_resumed, failures, store,
+                       time.perf_counter() - t_start)
+    if plan and not data:
+        first = failures[0] if failures else {"error_type": "?", "message": "?"}
+        raise OpinionSimError(
+            f"all {len(plan)} runs failed; the first: {first['error_type']}: {first['message']}"
+            + (f" (all errors are in {os.path.join(str(out), 'failed')})" if out is not None
+               else "")
+        )
+    if progress:
+        print(summary, file=sys.stderr)
+    elif failures:
+        warnings.warn(summary, RuntimeWarning, stacklevel=2)
+    return table
+
+
+def load_results(out):
+    """Read a sweep directory back as the table :func:`sweep` returned.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        A directory written by :func:`sweep` (``out=``) or ``opinionsim sweep``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns, dtypes and row order as :func:`sweep`'s result,
+        with the runs finished so far (an interrupted sweep gives a partial
+        table; ``df.attrs["missing"]`` counts the runs not there).
+        ``df.attrs["sweep"]`` is the spec, ``df.attrs["failures"]`` the
+        recorded failures.
+
+    Raises
+    ------
+    OpinionSimError
+        If ``out`` is not a sweep directory.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> df = sweep({"n_agents": 10}, {"temperature": [0.5, 2.0]}, seeds=2, steps=3,
+    ...            metrics=["variance"], n_jobs=1, out=d, progress=False)
+    >>> df.equals(load_results(d))
+    True
+    """
+    from .storage import SweepStore
+
+    store = SweepStore(out)
+    record = store.read_record()
+    spec = record["spec"]
+    try:
+        plan = plan_runs(spec)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise OpinionSimError(f"{str(store.spec_path)!r} has an invalid spec ({exc}).") from None
+    expected = expected_steps(spec["steps"], spec["record_every"])
+    spec_hash = hash_spec(spec)
+    data = {}
+    unreadable = 0
+    for run in plan:
+        got = store.read_run(run.run_id, spec_hash=spec_hash, steps=expected,
+                             columns=list(spec["metrics"]))
+        if got is not None:
+            data[run.run_id] = got
+        elif store.run_path(run.run_id).exists():
+            unreadable += 1
+    if unreadable:
+        warnings.warn(f"{unreadable} run file(s) in {str(out)!r} cannot be read; run the sweep "
+                      "again to redo them.", RuntimeWarning, stacklevel=2)
+    table = assemble(spec, plan, data)
+    table.attrs["sweep"] = spec
+    order = {run.run_id: i for i, run in enumerate(plan)}
+    failures = [{k: v for k, v in f.items() if k not in ("traceback", "time")}
+                for f in store.failures() if f.get("run_id") in order]
+    table.attrs["failures"] = sorted(failures, key=lambda f: order[f["run_id"]])
+    table.attrs["missing"] = len(plan) - len(data)
+    return table
+
+
+
+# ============================================================================ one run
+
+
+def _model_kwargs(params, point, seed):
+    kwargs = dict(params)
+    graph = kwargs.pop("graph", None)
+    for name, value in point.items():
+        if name == "graph":
+            graph = value
+        elif name.startswith("graph."):
+            graph = {**graph, name[len("graph."):]: value}
+        else:
+            kwargs[name] = value
+    if isinstance(graph, dict):
+        from ..graphs import build_graph
+
+        kwargs.update(build_graph({k: v for k, v in graph.items() if k != "sha256"}, seed,
+                                  fast=True))
+    elif graph is not None:
+        kwargs["graph"] = graph
+    return kwargs
+
+
+def _run_task(common, run):
+    """Run one model; return the steps it recorded, its metrics there and how long it took."""
+    from ..model import OpinionModel
+    from ..reporters import build_reporters
+
+    t0 = time.perf_counter()
+    kwargs = _model_kwargs(common["params"], run.point, run.seed)
+    t1 = time.perf_counter()
+    steps, record_every, metrics = common["steps"], common["record_every"], common["metrics"]
+    if record_every is None:
+        # Only the final state is wanted: no reporters in the model (it would
+        # evaluate them at step 0), then each metric once at the end.
+        model = OpinionModel(**kwargs, seed=run.seed, reporters=[], record_every=steps + 1)
+        model.run(steps)
+        step = np.array([model.steps], dtype=np.int64)
+        values = {column: _as_float(column, [fn(model)])
+                  for column, fn in build_reporters(metrics, model).items()
+                  if column != "step"}
+    else:
+        model = OpinionModel(**kwargs, seed=run.seed, reporters=metrics,
+                             record_every=record_every)
+        model.run(steps)
+        dc = model.datacollector
+        if dc.model_vars["step"][-1] != model.steps:
+            dc.collect(model)  # the last step, when steps % record_every != 0
+        frame = dc.get_model_vars_dataframe()
+        step = frame["step"].to_numpy(dtype=np.int64)
+        keep = np.isin(step, expected_steps(steps, record_every))
+        step = step[keep]
+        values = {column: _as_float(column, frame[column].to_numpy()[keep])
+                  for column in frame.columns if column != "step"}
+    t2 = time.perf_counter()
+    return {"step": step, "values": values, "timing": {"graph_s": t1 - t0, "model_s": t2 - t1}}
+
+
+def _metric_functions(metrics):
+    """The metric callables, labelled, that worker processes must be able to import."""
+    functions = metrics.values() if isinstance(metrics, dict) else metrics
+    return [(f"metric {getattr(fn, '__qualname__', repr(fn))!r}", fn)
+            for fn in functions if not isinstance(fn, str)]
+
+
+def _as_float(column, values):
+    """The values one metric recorded, as float64; each must be a single number."""
+    try:
+        out = np.asarray(values, dtype=np.float64)
+        ok = out.ndim == 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise OpinionSimError(f"metric {column!r} returned {values[0]!r}, which is not a "
+                              "number.")
+    return out
+
+
+# ======================================================================== what is shown
+
+
+def _progress_bar(total, initial, progress):
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, desc="sweep", unit="run", file=sys.stderr,
+                dynamic_ncols=True, smoothing=0.05)
+
+
+def _describe_point(point):
+    return ", ".join(f"{k}={v}" for k, v in point.items()) or "(no varied parameters)"
+
+
+def _summary(total, finished, resumed, failures, store, elapsed):
+    where = f"; results in {str(store.root)!r}" if store is not None else ""
+    head = (f"sweep: {finished}/{total} runs finished ({resumed} from an earlier attempt) in "
+            f"{elapsed:.1f} s{where}.")
+    if store is not None and store.corrupt:
+        head += f" {len(store.corrupt)} unreadable run file(s) were redone."
+    if not failures:
+        return head
+    lines = [head, f"{len(failures)} run(s) failed"
+             + (" (recorded in failed/, retried when the sweep is run again):"
+                if store is not None else ":")]
+    for f in failures[:5]:
+        lines.append(f"  {_describe_point(f['point'])}, replicate={f['replicate']}: "
+                     f"{f['error_type']}: {f['message']}")
+    if len(failures) > 5:
+        lines.append(f"  ... and {len(failures) - 5} more")
+    return "\n".join(lines)
+
+

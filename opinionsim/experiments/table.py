@@ -1,0 +1,93 @@
+"""The tidy table of a sweep, and the same rows as the columns of one run file.
+
+One row per (point, replicate, recorded step): a column per varied parameter
+(a varied ``"graph"`` as its spec string), then ``replicate``, ``seed``,
+``step`` (int64), then one float64 column per metric; rows in plan order
+(grid order, then replicate), then step. :func:`~opinionsim.sweep.sweep` and
+:func:`~opinionsim.sweep.load_results` both build it with :func:`assemble`, so
+a stored sweep reads back equal to the one returned.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+__all__ = ["assemble", "file_column_types", "file_columns"]
+
+
+def _column_value(name, value):
+    if name == "graph":
+        from ..graphs import format_graph_spec
+
+        return format_graph_spec({k: v for k, v in value.items() if k != "sha256"})
+    return value
+
+
+def assemble(spec, plan, data):
+    """The table of the finished runs in ``data`` (``{run_id: {column: array}}``), in plan order.
+
+    Examples
+    --------
+    >>> from opinionsim.experiments.spec import plan_runs
+    >>> spec = {"grid": {"temperature": [0.5]}, "replicates": [0, 1], "seed": None,
+    ...         "metrics": {"variance": "variance"}}
+    >>> runs = plan_runs(spec)
+    >>> data = {r.run_id: {"step": np.array([3]), "variance": np.array([0.1 * r.replicate])}
+    ...         for r in runs}
+    >>> assemble(spec, runs, data).values.tolist()
+    [[0.5, 0.0, 0.0, 3.0, 0.0], [0.5, 1.0, 1.0, 3.0, 0.1]]
+    """
+    import pandas as pd
+
+    runs = [run for run in plan if run.run_id in data]
+    lengths = np.array([len(data[r.run_id]["step"]) for r in runs], dtype=np.intp)
+    cols = {}
+    for name, values in spec["grid"].items():
+        col = np.empty(len(runs), dtype=object)
+        col[:] = [_column_value(name, r.point[name]) for r in runs]
+        dtype = pd.Series([_column_value(name, v) for v in values]).dtype
+        cols[name] = pd.Series(np.repeat(col, lengths)).astype(dtype)
+    cols["replicate"] = np.repeat(np.array([r.replicate for r in runs], dtype=np.int64), lengths)
+    cols["seed"] = np.repeat(np.array([r.seed for r in runs], dtype=np.int64), lengths)
+    cols["step"] = (np.concatenate([data[r.run_id]["step"] for r in runs]) if runs
+                    else np.zeros(0, dtype=np.int64)).astype(np.int64, copy=False)
+    for column in spec["metrics"]:
+        cols[column] = (np.concatenate([data[r.run_id][column] for r in runs]) if runs
+                        else np.zeros(0)).astype(np.float64, copy=False)
+    return pd.DataFrame(cols)
+
+
+def file_column_types(spec):
+    """Arrow types for the parameter columns of the run files (same in every file)."""
+    import pyarrow as pa
+
+    types = {}
+    for name, values in spec["grid"].items():
+        try:
+            types[name] = pa.array([_column_value(name, v) for v in values]).type
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            types[name] = pa.string()
+        if pa.types.is_null(types[name]):
+            types[name] = pa.string()
+    return types
+
+
+def file_columns(run, got, spec, types):
+    """A run file's columns: its parameters, replicate, seed, step and metrics."""
+    import pyarrow as pa
+
+    n = len(got["step"])
+    cols = {}
+    for name in spec["grid"]:
+        value = _column_value(name, run.point[name])
+        if pa.types.is_string(types[name]) and value is not None and not isinstance(value, str):
+            value = json.dumps(value)
+        cols[name] = pa.array([value] * n, type=types[name])
+    cols["replicate"] = np.full(n, run.replicate, dtype=np.int64)
+    cols["seed"] = np.full(n, run.seed, dtype=np.int64)
+    cols["step"] = np.asarray(got["step"], dtype=np.int64)
+    for column in spec["metrics"]:
+        cols[column] = np.asarray(got[column], dtype=np.float64)
+    return cols
