@@ -13,12 +13,38 @@ Examples
 (50, 2)
 """
 
-from . import interventions, metrics
 from ._errors import OpinionSimError
 from ._version import __version__
 from .causal import AttentionShift, CausalEffect, attention_shift, causal_effect
-from .model import OpinionAgent, OpinionModel
 from .sweep import load_results, sweep
+
+# Loaded on first use, so that `opinionsim --help` and `import opinionsim.metrics` do not
+# import Mesa (the model), pandas or scipy.stats: name -> (module, attribute or None).
+_LAZY = {
+    "OpinionModel": ("opinionsim.model", "OpinionModel"),
+    "OpinionAgent": ("opinionsim.model", "OpinionAgent"),
+    "metrics": ("opinionsim.metrics", None),
+    "interventions": ("opinionsim.interventions", None),
+    "dynamics": ("opinionsim.dynamics", None),
+}
+
+
+def __getattr__(name):
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'opinionsim' has no attribute {name!r}") from None
+    import importlib
+
+    value = importlib.import_module(module)
+    if attr is not None:
+        value = getattr(value, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
 
@@ -42,6 +68,7 @@ def set_num_threads(n):
 
 
 __all__ = [
+    "dynamics",
     "OpinionModel",
     "OpinionAgent",
     "OpinionSimError",

@@ -13,7 +13,8 @@ import numpy as np
 
 from ._errors import OpinionSimError
 
-__all__ = ["check_choice", "check_real", "check_opinion_array"]
+__all__ = ["check_choice", "check_real", "check_opinion_array", "is_iterable",
+           "check_registration"]
 
 
 def check_choice(name, value, allowed):
@@ -75,3 +76,30 @@ def check_opinion_array(name, X, *, n=None, dim=None, allow_1d=True):
         bad = int(np.argwhere(~np.isfinite(arr))[0][0])
         raise OpinionSimError(f"{name} has a non-finite value (row {bad}); all must be finite.")
     return np.ascontiguousarray(arr)
+
+
+def is_iterable(obj):
+    """Whether ``iter(obj)`` works."""
+    try:
+        iter(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def check_registration(registry, kind, name, fn, what, *, overwrite, built_in):
+    """Refuse a registration under ``name`` that is not new, or whose ``fn`` is not callable.
+
+    ``built_in(name)`` says whether the name belongs to the package (never replaced);
+    ``what`` describes the callable's signature for the message.
+    """
+    if not isinstance(name, str) or not name:
+        raise OpinionSimError(f"name == {name!r}, must be a non-empty string.")
+    if not callable(fn):
+        raise OpinionSimError(f"{fn!r} is not callable; a {kind} is {what}.")
+    if name in registry and (built_in(name) or not overwrite):
+        raise OpinionSimError(
+            f"{kind} {name!r} is already registered"
+            + ("" if built_in(name) else "; pass overwrite=True to replace it")
+            + f". Registered: {', '.join(registry)}."
+        )

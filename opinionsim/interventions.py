@@ -45,7 +45,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._errors import OpinionSimError
-from ._validation import check_choice, check_real
+from ._validation import check_choice, check_real, is_iterable
 from .dynamics import AFFINITIES, PARAMETERS, WEIGHTING_RULES, rule_parameters
 from .network import MAX_MATERIALISED_AGENTS, csr_without_edges
 
@@ -759,7 +759,7 @@ def _find(sorted_keys, queries):
 
 
 def _node_tuple(name, nodes):
-    if isinstance(nodes, (str, bytes)) or not _iterable(nodes):
+    if isinstance(nodes, (str, bytes)) or not is_iterable(nodes):
         raise OpinionSimError(
             f"{name} == {nodes!r}, must be a collection of node labels (e.g. a list)."
         )
@@ -792,14 +792,6 @@ def _is_numeric(value):
     except Exception:
         return False
     return arr.dtype.kind in "iuf" and arr.dtype != np.bool_
-
-
-def _iterable(obj):
-    try:
-        iter(obj)
-    except TypeError:
-        return False
-    return True
 
 
 def _sized(obj):

@@ -404,14 +404,6 @@ class OpinionModel(mesa.Model):
                 f"seed={self.seed}, steps={self.steps})")
 
 
-def _iterable(obj):
-    try:
-        iter(obj)
-    except TypeError:
-        return False
-    return True
-
-
 def _check_keywords(params):
     allowed = rule_parameters()
     for name in params:

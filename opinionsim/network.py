@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._errors import OpinionSimError
+from ._validation import is_iterable
 from .engine import CompleteGraph
 
 __all__ = ["Network", "build_network", "csr_from_structure", "csr_without_edges",
@@ -207,7 +208,7 @@ class Network:
     # ---- node labels -------------------------------------------------------------------
     def rows_of(self, nodes, name="nodes"):
         """Row indices of the given node labels (raises, naming ``name``, for an unknown one)."""
-        if isinstance(nodes, (str, bytes)) or not _iterable(nodes):
+        if isinstance(nodes, (str, bytes)) or not is_iterable(nodes):
             raise OpinionSimError(
                 f"{name} == {nodes!r}, must be a collection of node labels (e.g. a list)."
             )
@@ -391,14 +392,6 @@ def _warn_ignored_weights(graph):
         warnings.warn(
             "the graph carries edge weights, which are ignored: pass weight='weight' (networkx) "
             "or weight=True (scipy.sparse) to use them as prior trust.", UserWarning, stacklevel=4)
-
-
-def _iterable(obj):
-    try:
-        iter(obj)
-    except TypeError:
-        return False
-    return True
 
 
 def _short(obj):

@@ -33,6 +33,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._errors import OpinionSimError
 from .influence import apply_update, social_mean
 from .rule import UpdateRule
 
@@ -134,7 +135,13 @@ def _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan):
     switch = os.environ.get("OPINIONSIM_DISABLE_KERNELS", "").strip().lower()
     if switch not in ("", "0", "false", "no"):
         return None
-    from .. import kernels
-
+    try:
+        from .. import kernels
+    except ImportError as exc:
+        raise OpinionSimError(
+            f"opinionsim's compiled kernels need numba, a required dependency, which failed "
+            f"to import ({exc}). Reinstall it (pip install numba), or set "
+            "OPINIONSIM_DISABLE_KERNELS=1 to run the much slower reference engine."
+        ) from exc
     return kernels.advance(activation, X, X0, adjacency, rule, noise_eps=noise_eps,
                            order=plan.get("order"), active=plan.get("active"))

@@ -26,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-from .._errors import OpinionSimError
+from .._validation import check_registration
 
 __all__ = ["Affinity", "AFFINITIES", "register_affinity", "unit_rows"]
 
@@ -137,17 +137,8 @@ def register_affinity(name, score, *, doc="", overwrite=False):
         A name that is not a non-empty string, a built-in or taken name
         (without ``overwrite``), or a ``score`` that is not callable.
     """
-    if not isinstance(name, str) or not name:
-        raise OpinionSimError(f"name == {name!r}, must be a non-empty string.")
-    if not callable(score):
-        raise OpinionSimError(f"score == {score!r}, must be a callable (Q, K) -> scores.")
-    existing = AFFINITIES.get(name)
-    if existing is not None and (existing.kernel is not None or not overwrite):
-        raise OpinionSimError(
-            f"affinity {name!r} is already registered"
-            + ("" if existing.kernel is not None else "; pass overwrite=True to replace it")
-            + f". Registered: {', '.join(AFFINITIES)}."
-        )
+    check_registration(AFFINITIES, "affinity", name, score, "a function (Q, K) -> scores",
+                       overwrite=overwrite, built_in=lambda k: AFFINITIES[k].kernel is not None)
     entry = Affinity(name, score, doc)
     AFFINITIES[name] = entry
     return entry

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import attend, make_keys, update_opinions
+# The module, not its names: the engine imports this package's registries while loading.
+from .. import engine
 from .rule import UpdateRule
 
 __all__ = ["social_mean", "apply_update"]
@@ -28,8 +29,8 @@ def social_mean(X, adjacency, rule: UpdateRule, rows=None):
     for dims in rule.heads:
         identity = len(dims) == X.shape[1] and np.array_equal(dims, np.arange(X.shape[1]))
         Xh = X if identity else X[:, dims]
-        K = make_keys(Xh, salience=rule.salience, key_norm_clip=rule.key_norm_clip)
-        mean, silent = attend(Xh, K, Xh, adjacency, temperature=rule.temperature,
+        K = engine.make_keys(Xh, salience=rule.salience, key_norm_clip=rule.key_norm_clip)
+        mean, silent = engine.attend(Xh, K, Xh, adjacency, temperature=rule.temperature,
                               affinity=rule.affinity, rule=rule.rule,
                               confidence=rule.confidence, rows=rows)
         if np.any(silent):
@@ -51,7 +52,7 @@ def apply_update(X, social, X0, rule: UpdateRule, noise_eps=None, rows=None):
         noise_term = rule.noise * noise_eps[sel]
     fixed = None if rule.fixed is None else rule.fixed[sel]
     x = X[sel]
-    new = update_opinions(x, social[sel], X0[sel], step_size=rule.step_size, stubbornness=s,
+    new = engine.update_opinions(x, social[sel], X0[sel], step_size=rule.step_size, stubbornness=s,
                           noise_term=noise_term)
     if len(rule.covered) < X.shape[1]:
         keep = np.setdiff1d(np.arange(X.shape[1]), rule.covered)

@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import _random
 from .._errors import OpinionSimError
+from .._validation import check_registration
 from .activation import advance
 
 __all__ = ["Process", "Influence", "PROCESSES", "register_process", "build_processes"]
@@ -93,15 +94,8 @@ PROCESSES = {"influence": Influence}
 
 def register_process(name, factory, *, overwrite=False):
     """Register ``factory() -> Process`` under ``name`` for ``OpinionModel(processes=[name])``."""
-    if not isinstance(name, str) or not name:
-        raise OpinionSimError(f"name == {name!r}, must be a non-empty string.")
-    if not callable(factory):
-        raise OpinionSimError(f"factory == {factory!r}, must be a callable returning a Process.")
-    if name in PROCESSES and (name == "influence" or not overwrite):
-        raise OpinionSimError(
-            f"process {name!r} is already registered"
-            + ("" if name == "influence" else "; pass overwrite=True to replace it")
-            + f". Registered: {', '.join(PROCESSES)}.")
+    check_registration(PROCESSES, "process", name, factory, "a factory () -> Process",
+                       overwrite=overwrite, built_in=lambda k: k == "influence")
     PROCESSES[name] = factory
     return factory
 

@@ -33,7 +33,7 @@ from typing import Callable
 
 import numpy as np
 
-from .._errors import OpinionSimError
+from .._validation import check_registration
 
 __all__ = ["WeightingRule", "WEIGHTING_RULES", "register_rule", "resolve", "segment_softmax",
            "edge_listeners"]
@@ -166,18 +166,9 @@ def register_rule(name, weights, *, uses=(), requires=(), doc="", overwrite=Fals
         A name that is not a non-empty string, a built-in or taken name
         (without ``overwrite``), or ``weights`` not callable.
     """
-    if not isinstance(name, str) or not name:
-        raise OpinionSimError(f"name == {name!r}, must be a non-empty string.")
-    if not callable(weights):
-        raise OpinionSimError(
-            f"weights == {weights!r}, must be a callable (Q, K, indptr, indices, params) -> w.")
-    existing = WEIGHTING_RULES.get(name)
-    if existing is not None and (existing.kernel is not None or not overwrite):
-        raise OpinionSimError(
-            f"rule {name!r} is already registered"
-            + ("" if existing.kernel is not None else "; pass overwrite=True to replace it")
-            + f". Registered: {', '.join(WEIGHTING_RULES)}."
-        )
+    check_registration(WEIGHTING_RULES, "rule", name, weights,
+                       "a function (Q, K, indptr, indices, params) -> weights",
+                       overwrite=overwrite, built_in=lambda k: WEIGHTING_RULES[k].kernel is not None)
     entry = WeightingRule(name, weights, doc, tuple(uses), tuple(requires))
     WEIGHTING_RULES[name] = entry
     return entry

@@ -1,10 +1,8 @@
 """Low-level pieces the compiled kernels are built from: the numba import, ``jit`` options,
 LLVM intrinsics (prefetch, fused multiply-add, bit casts) and a vectorisable ``exp``.
 
-Importing this module imports numba (when it is installed); :mod:`opinionsim`
-imports it only when a step first runs a kernel. Without numba every name here
-still exists as plain Python, so the modules that use them import, and the
-reference engine runs instead.
+Importing this module imports numba (a required dependency); :mod:`opinionsim`
+imports it only when a step first runs a kernel.
 """
 
 from __future__ import annotations
@@ -13,120 +11,98 @@ import math
 
 import numpy as np
 
-__all__ = ["numba", "IMPORT_ERROR", "jit", "prefetch_row", "fma", "exp_le0"]
+import llvmlite.binding as _llvm
+import numba
+from llvmlite import ir as _ir
+from numba import types as _nbtypes
+from numba.core import cgutils as _cgutils
+from numba.extending import intrinsic as _intrinsic
 
-try:
-    import numba
-    from llvmlite import ir as _ir
-    from numba import types as _nbtypes
-    from numba.core import cgutils as _cgutils
-    from numba.extending import intrinsic as _intrinsic
-except Exception as _exc:  # numba missing or broken: the reference runs instead
-    numba = None
-    IMPORT_ERROR = _exc
-else:
-    IMPORT_ERROR = None
+__all__ = ["jit", "prefetch_row", "fma", "exp_le0"]
 
 
 # ---- numba plumbing ------------------------------------------------------------------------
 
 def jit(**options):
     def wrap(fn):
-        if numba is None:
-            return fn
         return numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy",
                           boundscheck=False, **options)(fn)
     return wrap
 
 
-if numba is not None:
-    try:
-        import llvmlite.binding as _llvm
+try:
+    _HAS_FMA = "+fma" in _llvm.get_host_cpu_features().flatten()
+except Exception:  # pragma: no cover - a CPU whose features LLVM cannot read
+    _HAS_FMA = False
 
-        _HAS_FMA = "+fma" in _llvm.get_host_cpu_features().flatten()
-    except Exception:  # pragma: no cover
-        _HAS_FMA = False
 
-    @_intrinsic
-    def prefetch_row(typingctx, arr, row):
-        """Prefetch every cache line of ``arr[row]`` (a hint: it never faults, changes nothing)."""
-        if not isinstance(arr, _nbtypes.Array) or arr.ndim not in (1, 2) \
-                or not isinstance(row, _nbtypes.Integer):
-            return None
+@_intrinsic
+def prefetch_row(typingctx, arr, row):
+    """Prefetch every cache line of ``arr[row]`` (a hint: it never faults, changes nothing)."""
+    if not isinstance(arr, _nbtypes.Array) or arr.ndim not in (1, 2) \
+            or not isinstance(row, _nbtypes.Integer):
+        return None
 
-        def codegen(context, builder, signature, args):
-            aryty, rowty = signature.args
-            ary = context.make_array(aryty)(context, builder, args[0])
-            r = context.cast(builder, args[1], rowty, _nbtypes.intp)
-            shape = _cgutils.unpack_tuple(builder, ary.shape, aryty.ndim)
-            strides = _cgutils.unpack_tuple(builder, ary.strides, aryty.ndim)
-            i8p = _ir.IntType(8).as_pointer()
-            i32 = _ir.IntType(32)
-            start = builder.mul(r, strides[0])
-            if aryty.ndim == 2:
-                size = builder.mul(shape[1], strides[1])
-            else:
-                size = _ir.Constant(r.type, context.get_abi_sizeof(
-                    context.get_data_type(aryty.dtype)))
-            last = builder.sub(builder.add(start, size), _ir.Constant(r.type, 1))
-            base = builder.bitcast(ary.data, i8p)
-            fnty = _ir.FunctionType(_ir.VoidType(), [i8p, i32, i32, i32])
-            fn = builder.module.declare_intrinsic("llvm.prefetch", [i8p], fnty)
-            flags = [_ir.Constant(i32, 0), _ir.Constant(i32, 3), _ir.Constant(i32, 1)]
-            with _cgutils.for_range_slice(builder, start, last, _ir.Constant(r.type, 64),
-                                          intp=r.type) as (off, _):
-                builder.call(fn, [builder.gep(base, [off])] + flags)
-            builder.call(fn, [builder.gep(base, [last])] + flags)
-            return context.get_dummy_value()
+    def codegen(context, builder, signature, args):
+        aryty, rowty = signature.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        r = context.cast(builder, args[1], rowty, _nbtypes.intp)
+        shape = _cgutils.unpack_tuple(builder, ary.shape, aryty.ndim)
+        strides = _cgutils.unpack_tuple(builder, ary.strides, aryty.ndim)
+        i8p = _ir.IntType(8).as_pointer()
+        i32 = _ir.IntType(32)
+        start = builder.mul(r, strides[0])
+        if aryty.ndim == 2:
+            size = builder.mul(shape[1], strides[1])
+        else:
+            size = _ir.Constant(r.type, context.get_abi_sizeof(
+                context.get_data_type(aryty.dtype)))
+        last = builder.sub(builder.add(start, size), _ir.Constant(r.type, 1))
+        base = builder.bitcast(ary.data, i8p)
+        fnty = _ir.FunctionType(_ir.VoidType(), [i8p, i32, i32, i32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [i8p], fnty)
+        flags = [_ir.Constant(i32, 0), _ir.Constant(i32, 3), _ir.Constant(i32, 1)]
+        with _cgutils.for_range_slice(builder, start, last, _ir.Constant(r.type, 64),
+                                      intp=r.type) as (off, _):
+            builder.call(fn, [builder.gep(base, [off])] + flags)
+        builder.call(fn, [builder.gep(base, [last])] + flags)
+        return context.get_dummy_value()
 
-        return _nbtypes.void(arr, row), codegen
+    return _nbtypes.void(arr, row), codegen
 
-    @_intrinsic
-    def fma(typingctx, x, y, z):
-        """x * y + z rounded once (the FMA instruction); plain multiply-add without one."""
-        if not all(t == _nbtypes.float64 for t in (x, y, z)):
-            return None
+@_intrinsic
+def fma(typingctx, x, y, z):
+    """x * y + z rounded once (the FMA instruction); plain multiply-add without one."""
+    if not all(t == _nbtypes.float64 for t in (x, y, z)):
+        return None
 
-        def codegen(context, builder, signature, args):
-            if _HAS_FMA:
-                d = _ir.DoubleType()
-                return builder.call(builder.module.declare_intrinsic("llvm.fma", [d, d, d]), args)
-            return builder.fadd(builder.fmul(args[0], args[1]), args[2])
+    def codegen(context, builder, signature, args):
+        if _HAS_FMA:
+            d = _ir.DoubleType()
+            return builder.call(builder.module.declare_intrinsic("llvm.fma", [d, d, d]), args)
+        return builder.fadd(builder.fmul(args[0], args[1]), args[2])
 
-        return _nbtypes.float64(_nbtypes.float64, _nbtypes.float64, _nbtypes.float64), codegen
+    return _nbtypes.float64(_nbtypes.float64, _nbtypes.float64, _nbtypes.float64), codegen
 
-    @_intrinsic
-    def _f64_bits(typingctx, x):
-        if x != _nbtypes.float64:
-            return None
+@_intrinsic
+def _f64_bits(typingctx, x):
+    if x != _nbtypes.float64:
+        return None
 
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], _ir.IntType(64))
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], _ir.IntType(64))
 
-        return _nbtypes.int64(_nbtypes.float64), codegen
+    return _nbtypes.int64(_nbtypes.float64), codegen
 
-    @_intrinsic
-    def _bits_f64(typingctx, x):
-        if x != _nbtypes.int64:
-            return None
+@_intrinsic
+def _bits_f64(typingctx, x):
+    if x != _nbtypes.int64:
+        return None
 
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], _ir.DoubleType())
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], _ir.DoubleType())
 
-        return _nbtypes.float64(_nbtypes.int64), codegen
-else:  # pragma: no cover - only without numba, where no kernel runs
-    def prefetch_row(arr, row):
-        pass
-
-    def fma(x, y, z):
-        return x * y + z
-
-    def _f64_bits(x):
-        return int(np.float64(x).view(np.int64))
-
-    def _bits_f64(x):
-        return float(np.int64(x).view(np.float64))
-
+    return _nbtypes.float64(_nbtypes.int64), codegen
 
 # exp for x <= 0: Cody–Waite reduction x = k ln2 + r, |r| <= ln2/2, a degree-13 Taylor
 # polynomial (truncation 2e-17, evaluated by Estrin's scheme with fused multiply-adds)

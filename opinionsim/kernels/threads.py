@@ -24,7 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .intrinsics import numba
 
 __all__ = ["get_num_threads", "set_num_threads", "limit_threads", "available", "enabled",
            "set_enabled", "disabled", "warn_once", "mark_broken", "run_chunks"]
@@ -117,8 +116,8 @@ def limit_threads(n=1):
 
 
 def available() -> bool:
-    """Whether numba imported and no kernel has failed in this process."""
-    return numba is not None and _broken is None
+    """Whether no kernel has failed in this process (a failure switches them off)."""
+    return _broken is None
 
 
 def enabled() -> bool:

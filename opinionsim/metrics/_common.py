@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 from numbers import Integral
 
-import networkx as nx
+import sys
+
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator
 
 from .._errors import OpinionSimError
 from .._validation import check_opinion_array, check_real
@@ -78,6 +78,19 @@ def check_int(name, value, *, low):
 # --------------------------------------------------------------------------- graphs
 
 
+def is_networkx_graph(obj):
+    """Whether ``obj`` is a networkx graph (without importing networkx: if it was never
+    imported, nothing can be one)."""
+    nx = sys.modules.get("networkx")
+    return nx is not None and isinstance(obj, nx.Graph)
+
+
+def is_operator(obj):
+    """Whether ``obj`` is a scipy ``LinearOperator`` (without importing scipy.sparse.linalg)."""
+    linalg = sys.modules.get("scipy.sparse.linalg")
+    return linalg is not None and isinstance(obj, linalg.LinearOperator)
+
+
 def as_adjacency(graph, n, *, name="adjacency", allow_operator=True):
     """Return ``graph`` as an ``(n, n)`` CSR array, or the ``LinearOperator`` itself.
 
@@ -86,13 +99,15 @@ def as_adjacency(graph, n, *, name="adjacency", allow_operator=True):
     order, edge weights ignored) or, when ``allow_operator``, a
     :class:`scipy.sparse.linalg.LinearOperator`.
     """
-    if isinstance(graph, nx.Graph):
+    if is_networkx_graph(graph):
+        import networkx as nx
+
         if graph.number_of_nodes() != n:
             raise OpinionSimError(
                 f"{name} has {graph.number_of_nodes()} nodes, must have one per agent ({n})."
             )
         return nx.to_scipy_sparse_array(graph, nodelist=list(graph), weight=None, format="csr")
-    if isinstance(graph, LinearOperator):
+    if is_operator(graph):
         if not allow_operator:
             raise OpinionSimError(
                 f"{name} is a LinearOperator; this metric needs the edges themselves: "

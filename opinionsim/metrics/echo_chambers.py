@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from .._errors import OpinionSimError
 from ._common import (
     as_adjacency,
     as_opinions,
     as_weight_matrix,
+    is_networkx_graph,
     check_labels,
     pearson,
     project,
@@ -53,6 +54,21 @@ class AttentionEntropy(NamedTuple):
     mean: float
 
 
+def _renamed_graph(graph, adjacency, func):
+    """``graph``, also accepted under its old name ``adjacency`` (with a DeprecationWarning)."""
+    if adjacency is None:
+        if graph is None:
+            raise OpinionSimError(f"{func} needs graph (whom each agent listens to).")
+        return graph
+    if graph is not None:
+        raise OpinionSimError(f"{func} got both graph and adjacency; pass only graph.")
+    import warnings
+
+    warnings.warn(f"{func}(adjacency=...) is deprecated: the argument is called graph, as in "
+                  "every other metric.", DeprecationWarning, stacklevel=3)
+    return adjacency
+
+
 def _row_ids(A):
     return np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
 
@@ -73,7 +89,7 @@ def _row_sums(values, indptr):
     return out
 
 
-def neighbor_correlation(X, adjacency, *, axis="pc1"):
+def neighbor_correlation(X, graph=None, *, axis="pc1", adjacency=None):
     r"""Correlation between each agent's opinion and its neighbourhood's mean.
 
     With :math:`y_i` the (projected) opinion of agent ``i`` and
@@ -98,12 +114,13 @@ def neighbor_correlation(X, adjacency, *, axis="pc1"):
     ----------
     X : array_like, shape (N, dim) or (N,)
         Opinions, one row per agent.
-    adjacency : sparse array/matrix, networkx graph or LinearOperator
+    graph : sparse array/matrix, networkx graph or LinearOperator
+        (``adjacency=`` is the deprecated spelling of this argument.)
         Who listens to whom, ``(N, N)``; for sparse and networkx input
         :math:`a_{ij} = 1` for each stored non-zero entry / edge, whatever
         its weight (self-loops are kept: an agent listening to itself
         counts itself). A ``LinearOperator`` is used as is: only
-        ``adjacency @ y`` and ``adjacency @ ones`` are evaluated, so it
+        ``graph @ y`` and ``graph @ ones`` are evaluated, so it
         should be a 0/1 operator (e.g. ``ones - identity`` for a complete
         graph, without building the N x N matrix).
     axis : "pc1" or int, default "pc1"
@@ -118,7 +135,7 @@ def neighbor_correlation(X, adjacency, *, axis="pc1"):
     Raises
     ------
     OpinionSimError
-        For empty/non-finite ``X``, an ``adjacency`` of the wrong type or
+        For empty/non-finite ``X``, a ``graph`` of the wrong type or
         size or with a NaN/inf entry, or an unknown ``axis``.
 
     References
@@ -140,9 +157,10 @@ def neighbor_correlation(X, adjacency, *, axis="pc1"):
     X = as_opinions(X)
     n = X.shape[0]
     y = project(X, axis)
-    A = as_adjacency(adjacency, n, name="adjacency")
+    graph = _renamed_graph(graph, adjacency, "neighbor_correlation")
+    A = as_adjacency(graph, n, name="graph (the listening adjacency)")
     if isinstance(A, sp.sparray):
-        B = structure(A, name="adjacency")
+        B = structure(A, name="graph (the listening adjacency)")
         total = B @ y
         degree = np.diff(B.indptr).astype(np.float64)
     else:
@@ -282,7 +300,7 @@ def echo_chamber_modularity(X, graph, *, tol):
     n = X.shape[0]
     B = structure(as_adjacency(graph, n, name="graph", allow_operator=False), name="graph")
     labels = opinion_clusters(X, tol=tol)
-    if isinstance(graph, nx.Graph) and not graph.is_directed():
+    if is_networkx_graph(graph) and not graph.is_directed():
         # networkx counts an undirected self-loop twice in the degree.
         diag = B.diagonal()
         if diag.any():

@@ -13,9 +13,6 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
-from scipy.spatial.distance import cdist
 
 from .._errors import OpinionSimError
 from .._validation import check_real
@@ -187,6 +184,8 @@ def mean_pairwise_distance(X, *, max_exact=20000, n_samples=1_000_000, rng=None)
         k = np.arange(1, n, dtype=np.float64)
         return PairwiseDistance(float(np.dot(gaps, k * (n - k)) / n_pairs), 0.0, True)
     if n <= max_exact:
+        from scipy.spatial.distance import cdist  # imported when first needed
+
         block = max(1, min(n, _BLOCK_ENTRIES // n))
         sums = []
         for start in range(0, n - 1, block):
@@ -561,6 +560,9 @@ def opinion_clusters(X, *, tol):
     points, inverse = np.unique(X, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     m = points.shape[0]
+    from scipy.sparse.csgraph import connected_components  # imported when first needed
+    from scipy.spatial import cKDTree
+
     pairs = cKDTree(points).query_pairs(tol, output_type="ndarray")
     graph = sp.coo_array(
         (np.ones(pairs.shape[0]), (pairs[:, 0], pairs[:, 1])), shape=(m, m)
