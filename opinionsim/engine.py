@@ -55,6 +55,7 @@ __all__ = [
     "attention_weights",
     "attend",
     "update_opinions",
+    "dropout_keep",
 ]
 
 #: The weighting rules by name (the registry of :mod:`opinionsim.dynamics.weighting`).
@@ -74,6 +75,8 @@ class CompleteGraph:
         Number of agents.
     include_self : bool
         Whether each agent also listens to itself.
+    n_sources : int
+        Outside sources everyone also listens to (the last columns).
 
     Examples
     --------
@@ -83,16 +86,17 @@ class CompleteGraph:
 
     n: int
     include_self: bool = True
+    n_sources: int = 0
 
     @property
     def shape(self):
-        return (self.n, self.n)
+        return (self.n, self.n + self.n_sources)
 
     def to_csr(self):
-        """The explicit ``n × n`` CSR adjacency (only for small ``n``)."""
-        dense = np.ones((self.n, self.n))
+        """The explicit CSR adjacency (only for small ``n``); sources are the last columns."""
+        dense = np.ones(self.shape)
         if not self.include_self:
-            np.fill_diagonal(dense, 0.0)
+            np.fill_diagonal(dense[:, :self.n], 0.0)
         return sp.csr_array(dense)
 
 
@@ -150,19 +154,47 @@ def edge_scores(Q, K, indptr, indices, *, affinity):
     return AFFINITIES[affinity].score(Q[rows], K[indices])
 
 
-def _edge_weights(Q, K, indptr, indices, params):
-    """Normalised weights per edge under the rule that ``resolve`` picks."""
+def _edge_weights(Q, K, indptr, indices, params, keep=None):
+    """Normalised weights per edge under the rule that ``resolve`` picks.
+
+    ``keep`` (a boolean per edge) removes the dropped edges for this tick: the
+    others are weighted among themselves and the dropped ones get weight 0.
+    """
+    if keep is not None and not keep.all():
+        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        kept_indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep],
+                                                                 minlength=len(indptr) - 1))])
+        sub = dict(params)
+        if params.get("log_weights") is not None:
+            sub["log_weights"] = params["log_weights"][keep]
+        w = np.zeros(len(indices))
+        w[keep] = _edge_weights(Q, K, kept_indptr, indices[keep], sub)
+        return w
     rule = resolve(params["rule"], params["temperature"])
     w = np.asarray(rule.weights(Q, K, indptr, indices, params), dtype=np.float64)
     if not rule.normalised:
+        if params.get("log_weights") is not None:
+            w = w * np.exp(params["log_weights"])
         rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
         sums = np.bincount(rows, weights=w, minlength=len(indptr) - 1)
         w = np.divide(w, sums[rows], out=np.zeros_like(w), where=sums[rows] > 0)
     return w
 
 
+def dropout_keep(csr, dropout, edge_ids=None):
+    """Which edges a tick keeps under ``dropout = (p, key, step)`` (all, when None or p = 0)."""
+    if dropout is None or dropout[0] == 0.0:
+        return None
+    from ._random import edge_uniforms
+
+    p, key, step = dropout
+    ids = np.arange(csr.nnz) if edge_ids is None else edge_ids
+    return edge_uniforms(key, step, ids) >= p
+
+
 def attention_weights(Q, K, adjacency, *, temperature=1.0, affinity="dot",
-                      rule="attention", confidence=None):
+                      rule="attention", confidence=None, weighted=False, dropout=None,
+                      entropy_floor=None):
     """The attention matrix ``A`` as a ``scipy.sparse.csr_array``.
 
     Parameters
@@ -173,7 +205,8 @@ def attention_weights(Q, K, adjacency, *, temperature=1.0, affinity="dot",
         Speakers' keys (see :func:`make_keys`).
     adjacency : scipy.sparse array or matrix, or CompleteGraph
         Row ``i`` lists whom listener ``i`` listens to.
-    temperature : float in (0, inf]
+    temperature : float in (0, inf], or ndarray of shape (n_queries,)
+        One per listener for heterogeneous open-mindedness.
     affinity : str
         A registered affinity (``"dot"``, ``"cosine"``, ``"distance"``, …).
     rule : str
@@ -181,15 +214,23 @@ def attention_weights(Q, K, adjacency, *, temperature=1.0, affinity="dot",
         ``"bounded_confidence"``, …).
     confidence : float, optional
         Radius for ``rule="bounded_confidence"`` (inclusive).
+    weighted : bool
+        Use the adjacency's values as prior edge weights ``w > 0``:
+        ``A_ij ∝ w_ij exp(S_ij / T)`` (at ``T = inf``: weighted DeGroot).
+    dropout : (p, key, step), optional
+        Each edge is ignored this tick with probability ``p``, by the coin
+        :func:`opinionsim._random.edge_uniforms` ``(key, step, edge)``.
+    entropy_floor : float in [0, 1], optional
+        See :func:`opinionsim.dynamics.weighting.floor_temperature`.
 
     Returns
     -------
     scipy.sparse.csr_array, shape (n_queries, n_keys)
         The stored entries of row ``i`` are listener ``i``'s whole
         neighbourhood, weights that are 0 (underflow at a low temperature,
-        outside the confidence) included. Each non-silent row sums to 1; a
-        listener with nobody to listen to (or, under bounded confidence,
-        nobody within range) has a row of zeros.
+        outside the confidence, dropped this tick) included. Each non-silent
+        row sums to 1; a listener with nobody to listen to (or, under bounded
+        confidence, nobody within range) has a row of zeros.
 
     Examples
     --------
@@ -200,8 +241,9 @@ def attention_weights(Q, K, adjacency, *, temperature=1.0, affinity="dot",
     """
     csr = _as_csr(adjacency)
     params = {"rule": rule, "temperature": temperature, "affinity": affinity,
-              "confidence": confidence}
-    w = _edge_weights(Q, K, csr.indptr, csr.indices, params)
+              "confidence": confidence, "entropy_floor": entropy_floor,
+              "log_weights": np.log(csr.data) if weighted else None}
+    w = _edge_weights(Q, K, csr.indptr, csr.indices, params, dropout_keep(csr, dropout))
     return sp.csr_array((w, csr.indices.copy(), csr.indptr.copy()), shape=csr.shape)
 
 
@@ -216,7 +258,7 @@ def _as_csr(adjacency):
 
 
 def attend(Q, K, V, adjacency, *, temperature=1.0, affinity="dot", rule="attention",
-           confidence=None, rows=None):
+           confidence=None, weighted=False, dropout=None, entropy_floor=None, rows=None):
     """Attention-weighted mean of the values, ``Σ_j A_ij v_j``, for every listener.
 
     Parameters
@@ -225,7 +267,7 @@ def attend(Q, K, V, adjacency, *, temperature=1.0, affinity="dot", rule="attenti
         Queries ``(n_queries, d)``, keys ``(n_keys, d)``, values ``(n_keys, d_v)``.
     adjacency : scipy.sparse array or CompleteGraph
         ``(n_queries, n_keys)`` structure.
-    temperature, affinity, rule, confidence
+    temperature, affinity, rule, confidence, weighted, dropout, entropy_floor
         As in :func:`attention_weights`.
     rows : ndarray of int, optional
         Compute only these listeners (the others come back as NaN).
@@ -244,16 +286,24 @@ def attend(Q, K, V, adjacency, *, temperature=1.0, affinity="dot", rule="attenti
     array([1.33333333, 1.33333333, 1.33333333])
     """
     weighting = resolve(rule, temperature)
-    if isinstance(adjacency, CompleteGraph) and weighting.name in ("attention", "uniform"):
+    plain = dropout is None and not entropy_floor
+    if isinstance(adjacency, CompleteGraph) and plain \
+            and weighting.name in ("attention", "uniform"):
         return _attend_dense(Q, K, V, adjacency, temperature=temperature, affinity=affinity,
                              uniform=weighting.name == "uniform", rows=rows)
     csr = _as_csr(adjacency)
-    Qr = Q
+    keep = dropout_keep(csr, dropout)
     if rows is not None:
+        # The coins belong to the edges of the whole structure, whatever rows are computed.
+        keep = None if keep is None else keep[_row_edges(csr.indptr, rows)]
         csr = csr[rows]
-        Qr = Q[rows]
-    A = attention_weights(Qr, K, csr, temperature=temperature, affinity=affinity,
-                          rule=rule, confidence=confidence)
+        temperature = temperature if np.ndim(temperature) == 0 \
+            else np.asarray(temperature)[rows]
+    params = {"rule": rule, "temperature": temperature, "affinity": affinity,
+              "confidence": confidence, "entropy_floor": entropy_floor,
+              "log_weights": np.log(csr.data) if weighted else None}
+    w = _edge_weights(Q if rows is None else Q[rows], K, csr.indptr, csr.indices, params, keep)
+    A = sp.csr_array((w, csr.indices, csr.indptr), shape=csr.shape)
     mean = np.asarray(A @ V)
     silent = np.asarray(A.sum(axis=1)).ravel() == 0
     if rows is not None:
@@ -265,6 +315,14 @@ def attend(Q, K, V, adjacency, *, temperature=1.0, affinity="dot", rule="attenti
     return mean, silent
 
 
+def _row_edges(indptr, rows):
+    """CSR positions of the edges of ``rows``, in the order ``csr[rows]`` stores them."""
+    starts, stops = indptr[rows], indptr[np.asarray(rows) + 1]
+    counts = stops - starts
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    return np.arange(counts.sum()) + offsets
+
+
 def _attend_dense(Q, K, V, graph, *, temperature, affinity, uniform, rows=None,
                   block=DENSE_BLOCK):
     """Blocked all-to-all attention: never more than ``block × n_keys`` scores at once."""
@@ -272,9 +330,9 @@ def _attend_dense(Q, K, V, graph, *, temperature, affinity, uniform, rows=None,
     out = np.full((n_q, V.shape[1]), np.nan) if rows is not None else np.empty((n_q, V.shape[1]))
     silent = np.zeros(n_q, dtype=bool)
     todo = np.arange(n_q) if rows is None else np.asarray(rows)
+    n_k = K.shape[0]
     if uniform:
         total = V.sum(axis=0)
-        n_k = K.shape[0]
         if graph.include_self:
             out[todo] = total / n_k
         elif n_k > 1:
@@ -284,6 +342,7 @@ def _attend_dense(Q, K, V, graph, *, temperature, affinity, uniform, rows=None,
             out[todo] = 0.0
         return out, silent
     score = AFFINITIES[affinity]
+    T = np.asarray(temperature, dtype=np.float64)
     for start in range(0, len(todo), block):
         idx = todo[start:start + block]
         S = score.all_pairs(Q[idx], K)
@@ -292,7 +351,7 @@ def _attend_dense(Q, K, V, graph, *, temperature, affinity, uniform, rows=None,
         row_max = S.max(axis=1, keepdims=True)
         empty = row_max[:, 0] == -np.inf
         row_max[empty] = 0.0
-        E = np.exp((S - row_max) / temperature)
+        E = np.exp((S - row_max) / (T[idx, None] if T.ndim else T))
         sums = E.sum(axis=1, keepdims=True)
         sums[empty] = 1.0
         out[idx] = (E @ V) / sums

@@ -34,29 +34,29 @@ from typing import Callable
 import numpy as np
 
 from .._errors import OpinionSimError
-from .influence import apply_update, social_mean
+from .influence import PLAIN, apply_update, social_mean
 from .rule import UpdateRule
 
 __all__ = ["Activation", "ACTIVATIONS", "advance", "synchronous", "random_sequential",
            "random_async"]
 
 
-def synchronous(X, X0, adjacency, rule: UpdateRule, noise_eps=None):
+def synchronous(X, X0, adjacency, rule: UpdateRule, noise_eps=None, ctx=PLAIN):
     """All agents update from the same previous opinions ``X``; returns new opinions."""
-    return apply_update(X, social_mean(X, adjacency, rule), X0, rule, noise_eps)
+    return apply_update(X, social_mean(X, adjacency, rule, ctx=ctx), X0, rule, noise_eps)
 
 
-def random_async(X, X0, adjacency, rule: UpdateRule, active, noise_eps=None):
+def random_async(X, X0, adjacency, rule: UpdateRule, active, noise_eps=None, ctx=PLAIN):
     """Agents where ``active`` is True update synchronously; the rest keep their opinions."""
     rows = np.flatnonzero(active)
     new = X.copy()
     if len(rows):
-        social = social_mean(X, adjacency, rule, rows=rows)
+        social = social_mean(X, adjacency, rule, rows=rows, ctx=ctx)
         new[rows] = apply_update(X, social, X0, rule, noise_eps, rows=rows)
     return new
 
 
-def random_sequential(X, X0, adjacency, rule: UpdateRule, order, noise_eps=None):
+def random_sequential(X, X0, adjacency, rule: UpdateRule, order, noise_eps=None, ctx=PLAIN):
     """Agents update one at a time in ``order``, each from the latest opinions.
 
     This is the reference implementation (a Python loop over agents); the
@@ -65,7 +65,7 @@ def random_sequential(X, X0, adjacency, rule: UpdateRule, order, noise_eps=None)
     X = X.copy()
     for i in order:
         rows = np.array([i])
-        social = social_mean(X, adjacency, rule, rows=rows)
+        social = social_mean(X, adjacency, rule, rows=rows, ctx=ctx)
         X[i] = apply_update(X, social, X0, rule, noise_eps, rows=rows)[0]
     return X
 
@@ -80,7 +80,7 @@ class Activation:
     draw : callable ``(rng, n, rate) -> dict``
         The tick's random plan (``order`` and/or ``active``), from the step's
         own generator; None for a regime that draws nothing.
-    reference : callable ``(X, X0, adjacency, rule, noise_eps, **plan) -> X_new``
+    reference : callable ``(X, X0, adjacency, rule, noise_eps, ctx, **plan) -> X_new``
     doc : str
     """
 
@@ -93,23 +93,23 @@ class Activation:
 ACTIVATIONS = {
     "synchronous": Activation(
         "synchronous", None,
-        lambda X, X0, adj, rule, noise_eps: synchronous(X, X0, adj, rule, noise_eps),
+        synchronous,
         "Everyone updates from the previous state."),
     "random_sequential": Activation(
         "random_sequential", lambda rng, n, rate: {"order": rng.permutation(n)},
-        lambda X, X0, adj, rule, noise_eps, order: random_sequential(X, X0, adj, rule, order,
-                                                                     noise_eps),
+        lambda X, X0, adj, rule, noise_eps, ctx, order: random_sequential(
+            X, X0, adj, rule, order, noise_eps, ctx),
         "Everyone updates once, in a random order, from the latest opinions."),
     "random_async": Activation(
         "random_async", lambda rng, n, rate: {"active": rng.random(n) < rate},
-        lambda X, X0, adj, rule, noise_eps, active: random_async(X, X0, adj, rule, active,
-                                                                 noise_eps),
+        lambda X, X0, adj, rule, noise_eps, ctx, active: random_async(
+            X, X0, adj, rule, active, noise_eps, ctx),
         "Each agent activates with probability activation_rate."),
 }
 
 
 def advance(activation, X, X0, adjacency, rule: UpdateRule, *, noise_eps=None,
-            activation_rng=None, activation_rate=1.0):
+            activation_rng=None, activation_rate=1.0, ctx=PLAIN):
     """One tick of ``activation`` (a name in :data:`ACTIVATIONS`); returns the new opinions.
 
     The activation draws are made here, always in the same way; the tick then
@@ -124,13 +124,13 @@ def advance(activation, X, X0, adjacency, rule: UpdateRule, *, noise_eps=None,
             raise TypeError(
                 f"activation {activation!r} needs activation_rng (the step's generator).")
         plan = regime.draw(activation_rng, X.shape[0], activation_rate)
-    new = _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan)
+    new = _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan, ctx)
     if new is not None:
         return new
-    return regime.reference(X, X0, adjacency, rule, noise_eps, **plan)
+    return regime.reference(X, X0, adjacency, rule, noise_eps, ctx, **plan)
 
 
-def _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan):
+def _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan, ctx):
     # Checked before importing the kernels, so a disabled run never imports numba.
     switch = os.environ.get("OPINIONSIM_DISABLE_KERNELS", "").strip().lower()
     if switch not in ("", "0", "false", "no"):
@@ -144,4 +144,4 @@ def _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan):
             "OPINIONSIM_DISABLE_KERNELS=1 to run the much slower reference engine."
         ) from exc
     return kernels.advance(activation, X, X0, adjacency, rule, noise_eps=noise_eps,
-                           order=plan.get("order"), active=plan.get("active"))
+                           order=plan.get("order"), active=plan.get("active"), ctx=ctx)

@@ -99,7 +99,7 @@ def _fixed(values):
     return validate
 
 
-def check_per_agent(name, value, n, *, low, high, low_open=False, allow_inf=False):
+def check_per_agent(name, value, n, *, low, high, low_open=False, allow_inf=False, hint=""):
     """A scalar, or an array of shape ``(n,)``, every value in the range; ``n=None`` checks values only."""
     arr = None
     if not isinstance(value, (str, bytes)):
@@ -114,7 +114,7 @@ def check_per_agent(name, value, n, *, low, high, low_open=False, allow_inf=Fals
         want = "(N,)" if n is None else f"({n},)"
         raise OpinionSimError(
             f"{name} has shape {shape}, must be a scalar or an array of shape {want} "
-            f"(one value per agent) with values in {allowed}."
+            f"(one value per agent) with values in {allowed}.{hint}"
         )
     bad = np.isnan(arr) | (arr < low) | (low_open & (arr == low))
     if not allow_inf:
@@ -125,7 +125,7 @@ def check_per_agent(name, value, n, *, low, high, low_open=False, allow_inf=Fals
         k = int(np.argmax(bad)) if arr.ndim else 0
         where = "" if arr.ndim == 0 else f" (agent row {k})"
         bad_value = float(arr) if arr.ndim == 0 else float(arr[k])
-        raise OpinionSimError(f"{name} == {bad_value!r}{where}, must be in {allowed}.")
+        raise OpinionSimError(f"{name} == {bad_value!r}{where}, must be in {allowed}.{hint}")
     if arr.ndim == 0:
         return float(arr)
     out = arr.copy()
@@ -186,6 +186,37 @@ def _mask(name, value, n, dim):
     return arr
 
 
+def _maps(name, value, n, dim):
+    """One matrix or a list of matrices (one per head), finite; shapes are checked by the rule."""
+    if isinstance(value, (list, tuple)) and value and all(np.ndim(m) == 2 for m in value):
+        mats = list(value)
+    else:
+        mats = [value]
+    out = []
+    for h, m in enumerate(mats):
+        try:
+            arr = np.array(m, dtype=np.float64)
+        except (TypeError, ValueError):
+            arr = None
+        if arr is None or arr.ndim != 2 or arr.size == 0 or not np.all(np.isfinite(arr)):
+            raise OpinionSimError(
+                f"{name} must be a finite 2-D matrix (one head) or a list of finite 2-D "
+                f"matrices, one per head; entry {h} is not ({type(m).__name__}).")
+        arr.flags.writeable = False
+        out.append(arr)
+    return tuple(out)
+
+
+HEAD_MODES = ("attention", "uniform", "frozen")
+
+
+def _head_modes(name, value, n, dim):
+    modes = tuple(value)
+    for m in modes:
+        check_choice(name, m, HEAD_MODES)
+    return None if all(m == "attention" for m in modes) else modes
+
+
 def _affinities():
     from .affinities import AFFINITIES
     return AFFINITIES
@@ -209,10 +240,10 @@ PARAMETERS = _table(
           "registered rule.",
           _choice(_weighting_rules)),
     Param("temperature", 1.0,
-          "Softmax temperature in (0, inf]: open-mindedness; float('inf') gives uniform "
-          "attention (DeGroot).",
-          _real(0, low_open=True, allow_inf=True,
-                hint=" Use float('inf') for uniform attention.")),
+          "Softmax temperature in (0, inf], scalar or per agent: open-mindedness; "
+          "float('inf') gives uniform attention (DeGroot).",
+          _per_agent(0.0, None, low_open=True, allow_inf=True,
+                     hint=" Use float('inf') for uniform attention."), per_agent=True),
     Param("affinity", "dot",
           "How a listener scores a speaker: 'dot' (⟨q, k⟩/√d), 'cosine', 'distance' "
           "(−‖q − k‖²), or a registered affinity.",
@@ -244,6 +275,30 @@ PARAMETERS = _table(
     Param("opinion_space", "euclidean",
           "'euclidean', or 'sphere' (opinions renormalised to unit norm after every update).",
           _fixed(("euclidean", "sphere"))),
+    Param("query_map", None,
+          "W_Q per head, (d_k, h): which opinion dimensions a listener looks with "
+          "(q_i = W_Q x_i); a list in head order, or one matrix for one head. Default: identity.",
+          _maps, scalar=False, optional=True),
+    Param("key_map", None,
+          "W_K per head, (d_k, h): how a speaker is read (k_j = salience_j · W_K x_j); "
+          "W_Qᵀ W_K says which dimensions decide whom one trusts. Default: identity.",
+          _maps, scalar=False, optional=True),
+    Param("value_map", None,
+          "W_V per head, (h, h): how an opinion is expressed (v_j = W_V x_j; a shrinking W_V "
+          "means people voice milder views than they hold). Default: identity.",
+          _maps, scalar=False, optional=True),
+    Param("attention_entropy_floor", None,
+          "In [0, 1]: each agent uses the lowest temperature >= its own at which its "
+          "normalised attention entropy reaches this floor (a floor on open-mindedness).",
+          _real(0, 1), optional=True),
+    Param("attention_dropout", 0.0,
+          "In [0, 1): each tick each tie is ignored with this probability (inattention); "
+          "the rest are renormalised.",
+          _real(0, 1, high_open=True)),
+    Param("head_modes", None,
+          "Per head: 'attention', 'uniform' (its attention made uniform) or 'frozen' (its "
+          "dimensions stop updating); set by AblateHead.",
+          _head_modes, scalar=False, public=False, optional=True),
     Param("fixed", None, "Zealots' rows (a boolean mask); set from zealots= and Pin.",
           _mask, scalar=False, public=False, optional=True),
 )

@@ -62,6 +62,7 @@ class UpdateRule:
             value = params.get(name, PARAMETERS[name].default)
             values[name] = PARAMETERS[name].check(value, n, dim)
         rule = cls(n, dim, values)
+        rule._check_heads_options()
         for needed in rule.weighting.requires:
             if values[needed] is None:
                 raise OpinionSimError(
@@ -69,6 +70,50 @@ class UpdateRule:
                     f"{needed}=<value> ({PARAMETERS[needed].doc})"
                 )
         return rule
+
+    def _check_heads_options(self):
+        heads = self.heads
+        if heads is None:
+            return
+        n_heads = len(heads)
+        modes = self._values["head_modes"]
+        if modes is not None and len(modes) != n_heads:
+            raise OpinionSimError(
+                f"head_modes has {len(modes)} entries, must have one per head ({n_heads}).")
+        for name in ("query_map", "key_map", "value_map"):
+            maps = self._values[name]
+            if maps is not None and len(maps) != n_heads:
+                raise OpinionSimError(
+                    f"{name} has {len(maps)} matrices, must have one per head ({n_heads}); "
+                    "a single matrix is allowed when there is one head.")
+        for h, dims in enumerate(heads):
+            width = len(dims)
+            WQ, WK, WV = self.head_maps(h)
+            dq = width if WQ is None else WQ.shape[0]
+            dk = width if WK is None else WK.shape[0]
+            for name, W, rows in (("query_map", WQ, dq), ("key_map", WK, dk)):
+                if W is not None and W.shape[1] != width:
+                    raise OpinionSimError(
+                        f"{name} for head {h} has shape {W.shape}, must be (d_k, {width}): the "
+                        f"head covers {width} dimension(s).")
+            if dq != dk:
+                raise OpinionSimError(
+                    f"query_map and key_map for head {h} give queries of {dq} and keys of {dk} "
+                    "dimensions; they must match (W_Q and W_K are both (d_k, h); a missing map "
+                    "is the identity).")
+            if WV is not None and WV.shape != (width, width):
+                raise OpinionSimError(
+                    f"value_map for head {h} has shape {WV.shape}, must be ({width}, {width}).")
+
+    def head_maps(self, h):
+        """``(W_Q, W_K, W_V)`` of head ``h``; ``None`` stands for the identity."""
+        return tuple(None if self._values[name] is None else self._values[name][h]
+                     for name in ("query_map", "key_map", "value_map"))
+
+    def head_mode(self, h):
+        """'attention', 'uniform' or 'frozen' (see ``AblateHead``)."""
+        modes = self._values["head_modes"]
+        return "attention" if modes is None else modes[h]
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -107,8 +152,9 @@ class UpdateRule:
 
     @property
     def covered(self) -> np.ndarray:
-        """Dimensions updated by some head."""
-        return np.unique(np.concatenate(self.heads))
+        """Dimensions updated by some head that is not frozen."""
+        live = [dims for h, dims in enumerate(self.heads) if self.head_mode(h) != "frozen"]
+        return np.unique(np.concatenate(live)) if live else np.zeros(0, dtype=np.intp)
 
     def equals(self, other) -> bool:
         """Exact equality of every parameter (arrays compared elementwise)."""
@@ -116,8 +162,9 @@ class UpdateRule:
             return False
         for name, a in self._values.items():
             b = other._values[name]
-            if name == "heads":
-                if len(a) != len(b) or any(not np.array_equal(x, y) for x, y in zip(a, b)):
+            if isinstance(a, tuple) or isinstance(b, tuple):
+                if (a is None) != (b is None) or len(a) != len(b) \
+                        or any(not np.array_equal(x, y) for x, y in zip(a, b)):
                     return False
             elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
                 if a is None or b is None or not np.array_equal(np.asarray(a), np.asarray(b)):

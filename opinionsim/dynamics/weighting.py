@@ -36,7 +36,7 @@ import numpy as np
 from .._validation import check_registration
 
 __all__ = ["WeightingRule", "WEIGHTING_RULES", "register_rule", "resolve", "segment_softmax",
-           "edge_listeners"]
+           "edge_listeners", "floor_temperature", "row_entropy"]
 
 
 @dataclass(frozen=True)
@@ -74,33 +74,144 @@ def edge_listeners(indptr):
     return np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
 
 
-def segment_softmax(scores, indptr, *, temperature):
-    """Softmax of ``scores / temperature`` within each CSR row, stable at every temperature.
+def segment_softmax(scores, indptr, *, temperature, log_weights=None, entropy_floor=None):
+    """Softmax of ``scores / temperature (+ ln w)`` within each CSR row, stable at every temperature.
 
-    The row maximum is subtracted before dividing by the temperature, so
-    temperature 1e-12 gives one-hot weights on the highest score (exact ties
-    split evenly) and ``inf`` gives uniform weights (every ``(s − max)/inf`` is
-    0), never NaN.
+    Parameters
+    ----------
+    scores : ndarray, shape (nnz,)
+    indptr : ndarray, shape (n_rows + 1,)
+    temperature : float or ndarray of shape (n_rows,)
+        In (0, inf]; one per row for heterogeneous open-mindedness.
+    log_weights : ndarray of shape (nnz,), optional
+        ``ln w`` of prior edge weights: ``A_ij ∝ w_ij exp(S_ij / T)``.
+    entropy_floor : float in [0, 1], optional
+        Each row uses the lowest temperature ≥ its own at which its normalised
+        entropy reaches the floor (see :func:`floor_temperature`).
+
+    Without weights the row maximum is subtracted before dividing by the
+    temperature, so temperature 1e-12 gives one-hot weights on the highest
+    score (exact ties split evenly) and ``inf`` gives uniform weights (every
+    ``(s − max)/inf`` is 0), never NaN. With weights the row maximum of
+    ``s/T + ln w`` is subtracted instead.
 
     Examples
     --------
     >>> segment_softmax(np.array([1.0, 1.0, 0.0]), np.array([0, 3]), temperature=1e-12)
     array([0.5, 0.5, 0. ])
+    >>> segment_softmax(np.zeros(2), np.array([0, 2]), temperature=1.0,
+    ...                 log_weights=np.log([1.0, 3.0]))
+    array([0.25, 0.75])
     """
     counts = np.diff(indptr)
     nonempty = counts > 0
     starts = indptr[:-1][nonempty]
     if len(starts) == 0:
         return np.zeros(0)
-    row_max = np.maximum.reduceat(scores, starts)
-    e = np.exp((scores - np.repeat(row_max, counts[nonempty])) / temperature)
+    T = np.asarray(temperature, dtype=np.float64)
+    if entropy_floor:
+        T = floor_temperature(scores, indptr, np.broadcast_to(T, counts.shape), log_weights,
+                              entropy_floor)
+    if T.ndim:
+        T = np.repeat(T, counts)
+    if log_weights is None:
+        row_max = np.maximum.reduceat(scores, starts)
+        e = np.exp((scores - np.repeat(row_max, counts[nonempty])) / T)
+    else:
+        z = scores / T + log_weights
+        e = np.exp(z - np.repeat(np.maximum.reduceat(z, starts), counts[nonempty]))
     row_sum = np.add.reduceat(e, starts)
     return e / np.repeat(row_sum, counts[nonempty])
 
 
-def _uniform_weights(indptr):
+#: Tolerances of the entropy-floor search (shared with the compiled kernels).
+FLOOR_TOL = 1e-12
+FLOOR_MAX_ITER = 100
+#: A row whose scores span less than this × T is treated as uniform (T = inf).
+FLOOR_FLAT = 1e-9
+
+
+def row_entropy(u, lw, y):
+    """Entropy of ``p ∝ exp(e^{-y} u + lw)`` and its derivative in ``y = ln T``.
+
+    ``u`` are scores minus their maximum (≤ 0); ``lw`` the log weights (zeros
+    when unweighted). Returns ``(H, dH/dy)``, with
+    ``dH/dy = β Cov_p(u, lw) + β² Var_p(u)``, ``β = e^{-y}``.
+    """
+    beta = math.exp(-y)
+    z = beta * u + lw
+    w = np.exp(z - z.max())
+    Z = w.sum()
+    p = w / Z
+    mean_u = float(p @ u)
+    H = math.log(Z) - float(p @ (z - z.max()))
+    var_u = float(p @ (u - mean_u) ** 2)
+    cov = float(p @ ((u - mean_u) * (lw - float(p @ lw))))
+    return H, beta * cov + beta * beta * var_u
+
+
+def floor_temperature(scores, indptr, temperature, log_weights, floor):
+    """Per row, the lowest ``T' ≥ T`` whose normalised attention entropy reaches ``floor``.
+
+    The normalised entropy is ``H / ln k`` over the row's ``k`` edges. It rises
+    with the temperature (without prior weights), from 0 at ``T → 0`` to 1 at
+    ``T = inf``. Rows already at or above the floor keep their temperature; a
+    floor of 1 (or a row with flat scores) gives ``T = inf``. The root in
+    ``ln T`` is found by bisection, accelerated by Newton steps that stay inside
+    the bracket, to ``|H − floor·ln k| ≤ 1e-12``. With prior weights entropy need
+    not be monotone in T: the result is then the crossing the bracket finds.
+    """
+    out = np.array(temperature, dtype=np.float64)
+    for r in range(len(indptr) - 1):
+        a, b = indptr[r], indptr[r + 1]
+        if b - a < 2 or math.isinf(out[r]):
+            continue
+        u = scores[a:b] - scores[a:b].max()
+        lw = np.zeros(b - a) if log_weights is None else log_weights[a:b]
+        out[r] = _floor_row(u, lw, out[r], floor * math.log(b - a))
+    return out
+
+
+def _floor_row(u, lw, T, target):
+    spread = -float(u.min())
+    if target >= math.log(len(u)) * (1.0 - FLOOR_TOL) or spread == 0.0:
+        return math.inf
+    lo = math.log(T)
+    H, _ = row_entropy(u, lw, lo)
+    if H >= target:
+        return T
+    hi = lo
+    while True:  # bracket: raise T sixteen-fold until the floor is reached
+        hi += math.log(16.0)
+        if spread * math.exp(-hi) < FLOOR_FLAT:
+            return math.inf
+        H, _ = row_entropy(u, lw, hi)
+        if H >= target:
+            break
+        lo = hi
+    y = hi
+    for _ in range(FLOOR_MAX_ITER):
+        H, dH = row_entropy(u, lw, y)
+        f = H - target
+        if abs(f) <= FLOOR_TOL:
+            return math.exp(y)
+        if f < 0:
+            lo = y
+        else:
+            hi = y
+        if hi - lo <= FLOOR_TOL:
+            break
+        step = y - f / dH if dH > 0 else math.nan
+        y = step if lo < step < hi else 0.5 * (lo + hi)
+    return math.exp(hi)
+
+
+def _uniform_weights(indptr, log_weights=None):
     counts = np.diff(indptr)
-    return np.repeat(1.0 / np.maximum(counts, 1), counts).astype(np.float64)
+    if log_weights is None:
+        return np.repeat(1.0 / np.maximum(counts, 1), counts).astype(np.float64)
+    return segment_softmax(np.zeros(len(log_weights)), indptr, temperature=1.0,
+                           log_weights=log_weights)
 
 
 def _attention(Q, K, indptr, indices, params):
@@ -108,11 +219,13 @@ def _attention(Q, K, indptr, indices, params):
 
     rows = edge_listeners(indptr)
     scores = AFFINITIES[params["affinity"]].score(Q[rows], K[indices])
-    return segment_softmax(scores, indptr, temperature=params["temperature"])
+    return segment_softmax(scores, indptr, temperature=params["temperature"],
+                           log_weights=params.get("log_weights"),
+                           entropy_floor=params.get("entropy_floor"))
 
 
 def _uniform(Q, K, indptr, indices, params):
-    return _uniform_weights(indptr)
+    return _uniform_weights(indptr, params.get("log_weights"))
 
 
 def _bounded_confidence(Q, K, indptr, indices, params):
@@ -121,8 +234,12 @@ def _bounded_confidence(Q, K, indptr, indices, params):
     rows = edge_listeners(indptr)
     # sqrt(fl(x²)) == |x| exactly in IEEE arithmetic, so 1-D ties at the radius are kept.
     within = np.sqrt(-AFFINITIES["distance"].score(Q[rows], K[indices])) <= params["confidence"]
-    n_within = np.bincount(rows, weights=within, minlength=len(indptr) - 1)
-    return np.where(within, 1.0 / np.maximum(n_within[rows], 1.0), 0.0)
+    w = within.astype(np.float64)
+    log_weights = params.get("log_weights")
+    if log_weights is not None:
+        w *= np.exp(log_weights)
+    n_within = np.bincount(rows, weights=w, minlength=len(indptr) - 1)
+    return np.where(within, w / np.where(n_within[rows] > 0, n_within[rows], 1.0), 0.0)
 
 
 # Kernel codes of the built-ins (see opinionsim.kernels).

@@ -58,11 +58,16 @@ __all__ = [
     "SUPPORTS",
 ]
 
+#: Options the kernels do not implement yet: the reference runs them.
+PENDING = ("temperature", "query_map", "key_map", "value_map", "attention_entropy_floor",
+           "attention_dropout", "head_modes", "sources")
+
 #: Below this many edges (or dense pairs) a step runs on the calling thread only.
 MIN_PARALLEL_WORK = 40_000
 
 
-def advance(activation, X, X0, adjacency, rule, *, noise_eps=None, order=None, active=None):
+def advance(activation, X, X0, adjacency, rule, *, noise_eps=None, order=None, active=None,
+            ctx=None):
     """One tick through the compiled kernels, or ``None`` where the reference must run.
 
     Parameters are those of :func:`opinionsim.dynamics.advance`, with the
@@ -73,13 +78,13 @@ def advance(activation, X, X0, adjacency, rule, *, noise_eps=None, order=None, a
     """
     if not enabled():
         return None
-    why = unsupported(activation, X, X0, adjacency, rule, noise_eps)
+    why = unsupported(activation, X, X0, adjacency, rule, noise_eps, ctx)
     if why is not None:
         threads.warn_once(why, f"opinionsim: no compiled kernel for {why}; running the "
                           "reference engine (same results, slower).")
         return None
     try:
-        return _advance(activation, X, X0, adjacency, rule, noise_eps, order, active)
+        return _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx)
     except Exception as exc:
         threads.mark_broken(exc)
         threads.warn_once("failure", f"opinionsim: the compiled kernels failed ({exc!r}); using "
@@ -87,9 +92,18 @@ def advance(activation, X, X0, adjacency, rule, *, noise_eps=None, order=None, a
         return None
 
 
-def unsupported(activation, X, X0, adjacency, rule, noise_eps):
+def unsupported(activation, X, X0, adjacency, rule, noise_eps, ctx=None):
     """Why no kernel runs this tick (a phrase for the warning), or None when one does."""
     import scipy.sparse as sp
+
+    for option in PENDING:
+        value = getattr(rule, option, None) if option != "sources" else \
+            (None if ctx is None else ctx.source_opinions)
+        if value is not None and not (option == "attention_dropout" and value == 0.0) \
+                and not (option == "temperature" and np.ndim(value) == 0):
+            return f"{option} (not compiled yet)"
+    if ctx is not None and ctx.weighted:
+        return "edge weights (not compiled yet)"
 
     for what, name in (("affinity", rule.affinity), ("rule", rule.weighting.name),
                        ("activation", activation)):
@@ -134,7 +148,7 @@ def _edge_balanced_bounds(indptr, rows, n_chunks):
     return bounds
 
 
-def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active):
+def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx):
     X = readonly(np.ascontiguousarray(X))
     X0 = readonly(np.ascontiguousarray(X0))
     n_threads = get_num_threads()
