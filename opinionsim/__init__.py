@@ -17,6 +17,7 @@ from . import interventions, metrics
 from ._errors import OpinionSimError
 from ._version import __version__
 from .causal import AttentionShift, CausalEffect, attention_shift, causal_effect
+from .inference import FitResult, compare_rules, fit
 from .model import OpinionAgent, OpinionModel
 from .sweep import load_results, sweep
 
@@ -53,6 +54,9 @@ __all__ = [
     "AttentionShift",
     "sweep",
     "load_results",
+    "fit",
+    "compare_rules",
+    "FitResult",
     "set_num_threads",
     "__version__",
 ]
