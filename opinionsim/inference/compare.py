@@ -141,9 +141,11 @@ def compare_rules(observed, graph=None, rules=DEFAULT_RULES, *, n_agents=None, f
     weight = np.exp(-delta / 2.0)
     table.insert(6, "delta_aic", delta)
     table.insert(7, "akaike_weight", weight / weight.sum())
-    table.insert(8, "verdict", np.where(delta == 0, "best", np.where(
-        delta <= INDISTINGUISHABLE_DELTA_AIC, "not distinguishable from the best", "worse")))
     table = table.sort_values("aic", kind="stable")
+    verdict = np.where(table["delta_aic"] <= INDISTINGUISHABLE_DELTA_AIC,
+                       "not distinguishable from the best", "worse")
+    verdict[0] = "best"
+    table.insert(8, "verdict", verdict)
     table.attrs.update(_summary(table))
     return table
 
@@ -175,13 +177,12 @@ def _candidates(rules):
 
 def _summary(table):
     best = table.index[0]
-    close = table.index[(table["delta_aic"] > 0)
-                        & (table["delta_aic"] <= INDISTINGUISHABLE_DELTA_AIC)]
+    close = table.index[1:][table["delta_aic"].iloc[1:] <= INDISTINGUISHABLE_DELTA_AIC]
     if len(close):
         names = [best, *close]
         weights = ", ".join(f"{n} {table.loc[n, 'akaike_weight']:.2f}" for n in names)
         text = (f"not distinguishable: {', '.join(names)} are within "
-                f"{INDISTINGUISHABLE_DELTA_AIC:g} AIC units of each other (Akaike weights "
+                f"{INDISTINGUISHABLE_DELTA_AIC:g} AIC units of the best (Akaike weights "
                 f"{weights}); the panel does not tell these rules apart.")
         return {"summary": text, "best": best, "distinguishable": False}
     runner = table.index[1]

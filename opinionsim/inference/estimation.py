@@ -59,7 +59,7 @@ _LOGIT_BOUND = 25.0
 #: Log-likelihood gap under which two starts count as reaching the same maximum.
 _SAME_MAXIMUM = 0.01
 #: Residual σ below this fraction of the typical step-to-step change means noise-free data.
-_DEGENERATE = 1e-9
+_DEGENERATE = 1e-6
 
 
 def fit(observed, graph=None, *, n_agents=None, free=("temperature", "step_size", "noise"),
@@ -337,8 +337,10 @@ class FitProblem:
             return
         change = self.lik.tr.Y - self.lik.tr.Q
         scale = math.sqrt(float(np.mean(change * change)))
+        # A frozen panel has no change to compare with: use the opinions' own scale.
+        reference = scale or math.sqrt(float(np.mean(self.lik.tr.Q ** 2))) or 1.0
         sigma = self.sigma(total)
-        if sigma <= _DEGENERATE * max(scale, 1e-300):
+        if sigma <= _DEGENERATE * reference:
             shown = ", ".join(f"{n} = {theta[n]:.6g}" for n in self.names + (
                 ["confidence"] if self.radius_free else []))
             moved = f"the typical step-to-step change is {scale:.3g}" if scale > 0 else \

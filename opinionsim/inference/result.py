@@ -199,7 +199,7 @@ class FitResult:
                     break
                 if outer in (lo, hi):
                     break
-                inner, outer = outer, outer + direction * (outer - eta_hat)
+                inner, outer = outer, eta_hat + 2.0 * (outer - eta_hat)  # double the distance
             if not found:
                 out.append(_natural_range(name)[0 if direction < 0 else 1])
                 continue
@@ -293,7 +293,8 @@ class FitResult:
                                               else f"[{low:.6g}, {high:.6g}]")
             lines.append(f"{name:<15}{self.params[name]:>12.6g}{self.stderr[name]:>12.4g}   "
                          f"{interval}")
-        shown = {k: v for k, v in self.fixed.items() if not isinstance(v, np.ndarray)}
+        shown = {k: v for k, v in self.fixed.items() if _acts(k, self.rule) and v is not None
+                 and not isinstance(v, np.ndarray)}
         lines += ["", "fixed: " + ", ".join(f"{k}={v!r}" for k, v in shown.items())]
         lines += [f"warning: {m}" for m in self.warnings]
         return "\n".join(lines)
@@ -302,6 +303,17 @@ class FitResult:
         est = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
         return (f"FitResult(rule={self.rule!r}, affinity={self.affinity!r}, {est}, "
                 f"loglik={self.loglik:.4f}, converged={self.converged})")
+
+
+def _acts(name, rule):
+    """Whether a rule parameter acts under ``rule`` (the others are not worth printing)."""
+    if name == "temperature":
+        return rule == "attention"
+    if name == "confidence":
+        return rule == "bounded_confidence"
+    if name in ("salience", "key_norm_clip"):
+        return rule != "uniform"
+    return True
 
 
 def _chi2_half(level):
@@ -372,7 +384,7 @@ def _null_message(v, names, problem):
         if len(big) == 2:
             (p, vp), (q, vq) = big
             text += (f"; only the combination {_combination(p, vq, q, -vp)} is identified")
-    if problem.lik.affinity == "distance" and "temperature" in names:
+    if problem.lik.affinity == "distance" and any(n == "temperature" for n, _ in big):
         text += ("; with affinity='distance', scaling all opinions by c is the same as scaling "
                  "T by c², so T is identified only relative to the squared opinion scale "
                  "(T/scale² is what the data determine)")
