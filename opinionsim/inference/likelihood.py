@@ -186,6 +186,10 @@ class Transitions:
         self.indptr = np.concatenate([[0], np.cumsum(deg)]).astype(np.int64)
         pos = np.arange(self.indptr[-1]) - np.repeat(self.indptr[:-1] - csr.indptr[i_idx], deg)
         self.indices = (csr.indices[pos] + np.repeat(t_idx * n, deg)).astype(np.int64)
+        # int32 indices halve the memory traffic of every sparse product while they fit.
+        if self.indptr[-1] < np.iinfo(np.int32).max and n_steps * n < np.iinfo(np.int32).max:
+            self.indptr = self.indptr.astype(np.int32)
+            self.indices = self.indices.astype(np.int32)
         self.edge_row = np.repeat(np.arange(self.n_terms), deg)
         self.silent = deg == 0
         self.shape = (self.n_terms, n_steps * n)
