@@ -8,10 +8,11 @@ identify), builds the exact Gaussian likelihood of
   optimiser only sees the mean parameters and minimises the RSS;
 - the mean parameters are optimised with the exact gradient on their working
   scale (log for positive parameters, logit for those in (0, 1)), from several
-  starts drawn from ``seed``, by scipy's SLSQP with bounds. (Not L-BFGS-B:
-  scipy's L-BFGS-B calls multi-threaded OpenBLAS on its tiny matrices, which on
-  a busy 2-core machine costs milliseconds per iteration, several times the
-  likelihood itself; both reach the same maxima.)
+  starts drawn from ``seed``, by scipy's SLSQP with bounds, falling back to
+  L-BFGS-B where SLSQP stalls (its first step assumes unit curvature). SLSQP
+  first because scipy's L-BFGS-B calls multi-threaded OpenBLAS on its tiny
+  matrices, which on a busy 2-core machine costs milliseconds per iteration,
+  several times the likelihood itself; both reach the same maxima.
 - the bounded-confidence radius, on which the likelihood is a step function
   (it only changes where the radius crosses a query–key distance), is found by
   a 1-D search over those distinct distances: 33 evenly spaced candidates,
@@ -58,6 +59,10 @@ _RANGE = math.log(1e8)
 _LOGIT_BOUND = 25.0
 #: Log-likelihood gap under which two starts count as reaching the same maximum.
 _SAME_MAXIMUM = 0.01
+#: Limits of a parameter's range that lie beyond the search range and that OpinionModel
+#: accepts: an estimate that runs to the edge is moved there when it fits at least as well.
+_LIMITS = {"temperature": (None, math.inf), "step_size": (None, 1.0),
+           "stubbornness": (0.0, 1.0)}
 #: Residual σ below this fraction of the typical step-to-step change means noise-free data.
 _DEGENERATE = 1e-6
 
@@ -225,7 +230,7 @@ class FitProblem:
         spread = np.array([2.5 if FITTABLE[n].scale == "logit" else 3.0 for n in names])
         for _ in range(self.n_starts - 1):
             out.append(first + self.rng.uniform(-spread, spread))
-        return [np.clip(s, *np.array([self.bounds(n) for n in names]).T) for s in out]
+        return out  # clipped to the search range by minimise
 
     # ---- optimisation -------------------------------------------------------------------
     def minimise(self, names, held, starts):
@@ -236,6 +241,9 @@ class FitProblem:
         if not names:
             total, _ = self.lik.rss(held)
             return dict(held), total, [(total, True)]
+        bounds = [self.bounds(n) for n in names]
+        lo, hi = np.array(bounds).T
+        starts = [np.clip(x0, lo, hi) for x0 in starts]  # a start may sit at a limit (T = inf)
         ref = self.lik.rss({**held, **self._natural(names, starts[0])})[0] or 1.0
 
         def objective(eta):
@@ -245,11 +253,15 @@ class FitProblem:
         from scipy.optimize import minimize  # ~0.2 s to import: only when fitting
 
         best, runs = None, []
-        bounds = [self.bounds(n) for n in names]
         for x0 in starts:
             with np.errstate(over="ignore", under="ignore"):
                 res = minimize(objective, x0, jac=True, method="SLSQP", bounds=bounds,
                                options={"maxiter": 500, "ftol": 1e-14})
+                if _projected_gradient(res, bounds) > 1e-5 * max(abs(res.fun), 1.0):
+                    # SLSQP's first step assumes unit curvature and can stall where the RSS
+                    # is steep on the working scale; L-BFGS-B scales its first step.
+                    res = minimize(objective, res.x, jac=True, method="L-BFGS-B", bounds=bounds,
+                                   options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-10})
             # A tight tolerance can end in a failed line search at the optimum's rounding
             # noise; that is convergence when the projected gradient is small.
             ok = bool(res.success) or _projected_gradient(res, bounds) < 1e-6
@@ -275,7 +287,30 @@ class FitProblem:
             k, theta = self.radius_search(names, held, self.start)
             held = {**held, "confidence": self.radius_value(k)}
             starts[0] = np.array([to_working(n, theta[n]) for n in names])
-        return self.minimise(names, held, starts)
+        theta, total, runs = self.minimise(names, held, starts)
+        theta, total = self.settle_edges(theta, total, names)
+        return theta, total, runs
+
+    def at_upper(self, name, value):
+        """Whether ``value`` is at (or beyond) the top of ``name``'s search range."""
+        return to_working(name, value) >= self.bounds(name)[1] - 1e-3
+
+    def settle_edges(self, theta, total, names):
+        """Move estimates at an edge of the search range to the parameter's limit
+        (T = inf, a = 1, s = 0 or 1), re-optimising the others, where that fits at least as well."""
+        for name in names:
+            if not self.at_bound(name, theta[name]):
+                continue
+            limit = _LIMITS.get(name, (None, None))[1 if self.at_upper(name, theta[name]) else 0]
+            if limit is None:
+                continue
+            others = [n for n in names if n != name]
+            held = {k: v for k, v in theta.items() if k not in others}
+            trial, trial_total, _ = self.minimise(
+                others, {**held, name: limit}, [np.array([to_working(n, theta[n]) for n in others])])
+            if trial_total <= total * (1.0 + 1e-9):
+                theta, total = trial, trial_total
+        return theta, total
 
     def best_given(self, held, warm):
         """``(theta, rss)`` maximising the likelihood with ``held`` fixed, from one warm start."""

@@ -119,10 +119,12 @@ SCORE_PARAMETERS = ("temperature", "salience", "key_norm_clip")
 
 
 def to_working(name, value):
-    """The optimiser's coordinate of a parameter value (log or logit)."""
+    """The optimiser's coordinate of a parameter value (log or logit; ±inf at the limits)."""
     if FITTABLE[name].scale == "logit":
+        if value <= 0.0 or value >= 1.0:
+            return math.copysign(math.inf, value - 0.5)
         return math.log(value) - math.log1p(-value)
-    return math.log(value)
+    return math.log(value) if value > 0.0 else -math.inf
 
 
 def to_natural(name, eta):

@@ -180,16 +180,20 @@ class FitResult:
         from scipy.optimize import brentq
 
         target = self.loglik - _chi2_half(level)
-        eta_hat = to_working(name, self.params[name])
         se = self._se_working.get(name, math.nan)
         step = 2.0 * se if np.isfinite(se) and se > 0 else 0.5
         lo, hi = self._problem.bounds(name) if name != "noise" else (-math.inf, math.inf)
+        eta_hat = min(max(to_working(name, self.params[name]), lo), hi)
+        upper_edge = name in self.at_edge and self._problem.at_upper(name, self.params[name])
 
         def gap(eta):
             return self._profile_loglik(name, to_natural(name, eta)) - target
 
         out = []
         for direction in (-1.0, 1.0):
+            if name in self.at_edge and (direction > 0) == upper_edge:
+                out.append(_natural_range(name)[0 if direction < 0 else 1])  # the maximum's side
+                continue
             inner, outer = eta_hat, eta_hat + direction * step
             found = False
             for _ in range(40):
@@ -407,8 +411,15 @@ def _combination(p, wp, q, wq):
 
 def _edge_message(problem, name, value):
     """Why an estimate ran to the edge of its search range, in words."""
-    lo, hi = problem.bounds(name)
-    upper = to_working(name, value) >= hi - 1e-3
+    upper = problem.at_upper(name, value)
+    if name == "temperature" and math.isinf(value):
+        return ("temperature = inf: uniform attention (DeGroot) fits at least as well as any "
+                "finite temperature, so only a lower bound on T is identified (see the profile "
+                "interval); no standard error is reported.")
+    if value in _natural_range(name):
+        return (f"{name} = {value:g}, the limit of its range, fits at least as well as any value "
+                "inside it; only a one-sided bound is identified (see the profile interval), and "
+                "no standard error is reported.")
     if name == "temperature" and upper:
         return ("temperature ran to the top of its search range (T = %.3g, 1e8 times the "
                 "spread of the scores): the data are consistent with uniform attention "

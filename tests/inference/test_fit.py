@@ -126,15 +126,21 @@ def test_information_singular_names_the_identified_ratio():
     assert "temperature/key_norm_clip" in res.summary()
 
 
-def test_uniform_data_push_temperature_to_the_edge_with_a_warning():
+def test_uniform_data_put_temperature_at_infinity_with_a_warning():
     # DeGroot data without noise, fitted with a known noise: the RSS falls all the way to T = inf.
     X = simulate_panel(15, graph=G, dim=2, temperature=float("inf"), seed=6)
-    with pytest.warns(UserWarning, match="consistent with uniform attention"):
+    with pytest.warns(UserWarning, match=r"temperature = inf: uniform attention \(DeGroot\)"):
         res = osim.fit(X, G, affinity="distance", free=("temperature", "step_size"),
                        fixed={"noise": 0.05}, seed=0)
-    assert "temperature" in res.at_edge and np.isnan(res.stderr["temperature"])
-    assert res.params["step_size"] == pytest.approx(0.5, rel=1e-5)
-    assert res.ci(method="profile").loc["temperature", "high"] == math.inf
+    assert res.params["temperature"] == math.inf and "temperature" in res.at_edge
+    assert np.isnan(res.stderr["temperature"]) and np.isnan(res.ci().loc["temperature", "low"])
+    assert res.params["step_size"] == pytest.approx(0.5, rel=1e-9)
+    low, high = res.ci(method="profile").loc["temperature"]
+    assert 0 < low < math.inf and high == math.inf
+    assert res.model().temperature == math.inf
+    # Without a known noise the same data are reproduced exactly: a degenerate likelihood.
+    with pytest.raises(OpinionSimError, match="temperature = inf, step_size = 0.5"):
+        osim.fit(X, G, affinity="distance", seed=0)
 
 
 def test_tidy_frame_with_missing_rows_equals_the_array_with_nans(attention_panel):
