@@ -125,6 +125,27 @@ def fit(observed, graph=None, *, n_agents=None, free=("temperature", "step_size"
     See Also
     --------
     compare_rules : log-likelihood, AIC and BIC of several rules on one panel.
+
+    Notes
+    -----
+    The likelihood is conditional on the panel's first step, which is also the
+    Friedkin–Johnsen anchor ``x(0)``. A complete graph (``graph=None``) is
+    expanded to its ``N²`` edges per step. Estimates that run to the edge of the
+    search range move to the parameter's limit where that fits at least as well
+    (``temperature = inf``, ``step_size = 1``, ``stubbornness`` 0 or 1) and get
+    one-sided profile intervals.
+
+    Examples
+    --------
+    >>> import networkx as nx, opinionsim as osim
+    >>> g = nx.path_graph(30)
+    >>> m = osim.OpinionModel(graph=g, temperature=float("inf"), step_size=0.3, noise=0.1,
+    ...                       seed=1, record_opinions=True, reporters=[])
+    >>> m.run(30)
+    >>> X = np.stack([x for _, x in m.opinion_history])
+    >>> res = osim.fit(X, g, rule="uniform", free=("step_size", "noise"), seed=0)
+    >>> bool(res.ci().loc["step_size", "low"] < 0.3 < res.ci().loc["step_size", "high"])
+    True
     """
     from .result import FitResult
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import OpinionSimError
-from .estimation import warn
+from .estimation import _SAME_MAXIMUM, warn
 from .likelihood import FITTABLE, dnatural, to_natural, to_working
 
 __all__ = ["FitResult"]
@@ -69,7 +69,7 @@ class FitResult:
         loglik = problem.loglik(total)
         k = len(problem.free)
         best_ll = max(problem.loglik(r) for r, _ in runs)
-        agreeing = sum(best_ll - problem.loglik(r) < 0.01 for r, _ in runs)
+        agreeing = sum(best_ll - problem.loglik(r) < _SAME_MAXIMUM for r, _ in runs)
         messages = []
         edge = [n for n in problem.names if problem.at_bound(n, theta[n])]
         for name in edge:
@@ -108,7 +108,10 @@ class FitResult:
         method : {"wald", "profile"}
             ``"wald"``: ``η̂ ± z·se(η̂)`` on the working scale, mapped back.
             ``"profile"``: where the profile log-likelihood drops by
-            ``χ²_1(level)/2`` (slower: one optimisation per evaluation).
+            ``χ²_1(level)/2`` (slower: one optimisation per evaluation). For
+            the bounded-confidence radius, whose likelihood is a step function
+            (Wilks' theorem does not apply), this is a likelihood region with
+            edges bisected over the distinct distances, not a calibrated interval.
 
         Returns
         -------

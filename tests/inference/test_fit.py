@@ -213,3 +213,16 @@ def test_bounded_confidence_radius_is_found_between_two_distances():
     low, high = res.ci(method="profile").loc["confidence"]
     assert low <= res.params["confidence"] <= high and high - low < 0.05
     assert abs(res.params["confidence"] - 0.3) < 0.01
+
+
+def test_relabelling_the_agents_does_not_change_the_fit(attention_panel):
+    perm = np.random.default_rng(3).permutation(len(G))
+    labels = list(G)
+    relabelled = nx.relabel_nodes(G, {labels[p]: i for i, p in enumerate(perm)})
+    H = nx.Graph()
+    H.add_nodes_from(range(len(G)))
+    H.add_edges_from(relabelled.edges)
+    a = osim.fit(attention_panel, G, affinity="distance", seed=0, n_starts=2)
+    b = osim.fit(attention_panel[:, perm], H, affinity="distance", seed=0, n_starts=2)
+    assert b.loglik == pytest.approx(a.loglik, rel=1e-10)
+    pd.testing.assert_series_equal(a.params, b.params, rtol=1e-6)
