@@ -26,6 +26,10 @@ _LAZY = {
     "metrics": ("opinionsim.metrics", None),
     "interventions": ("opinionsim.interventions", None),
     "dynamics": ("opinionsim.dynamics", None),
+    "fit": ("opinionsim.inference", "fit"),
+    "compare_rules": ("opinionsim.inference", "compare_rules"),
+    "FitResult": ("opinionsim.inference", "FitResult"),
+    "SourceSet": ("opinionsim.sources", "SourceSet"),
 }
 
 
@@ -80,6 +84,10 @@ __all__ = [
     "AttentionShift",
     "sweep",
     "load_results",
+    "fit",
+    "compare_rules",
+    "FitResult",
+    "SourceSet",
     "set_num_threads",
     "__version__",
 ]

@@ -33,6 +33,8 @@ SCENARIOS = {
                              "inverse-variance-optimal estimator",
     "topics": "two heads on two topics: polarised on one, consensus on the other",
     "media": "a population attending to media outlets (cross-attention): slant and temperature",
+    "fit_panel": "fit temperature, step size and noise to a panel with missing entries; "
+                 "intervals, rule comparison, profile likelihood of T",
 }
 
 
