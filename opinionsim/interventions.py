@@ -58,6 +58,8 @@ __all__ = [
     "CutTies",
     "ClipKeyNorm",
     "SetStubbornness",
+    "SetSource",
+    "AblateHead",
     "Compose",
     "MAX_MATERIALISED_AGENTS",
 ]
@@ -76,10 +78,11 @@ class _State:
     rule: object
     opinions: np.ndarray
     adjacency: object
+    sources: object = None
 
     @classmethod
     def of(cls, model):
-        return cls(model.rule, model._X, model.network.adjacency)
+        return cls(model.rule, model._X, model.network.adjacency, model.sources)
 
 
 class Intervention:
@@ -111,6 +114,7 @@ class Intervention:
             rule=None if after.rule is before.rule else after.rule,
             opinions=None if after.opinions is before.opinions else after.opinions,
             adjacency=None if after.adjacency is before.adjacency else after.adjacency,
+            sources=None if after.sources is before.sources else after.sources,
         )
 
     def _check(self, model):
@@ -135,46 +139,76 @@ class Intervention:
 class SetTemperature(Intervention):
     """do(temperature = t): replace the softmax temperature of the attention rule.
 
-    Replaces ``T`` in ``A_ij = softmax_j(S_ij / T)``; affinities, the network,
+    Replaces ``T`` in ``A_ij = softmax_j(S_ij / T)``, for every agent or for the
+    named ``agents`` only (the others keep theirs); affinities, the network,
     every agent's state and the random numbers stay as they were. Setting the
     current temperature changes nothing, bit for bit.
 
     Parameters
     ----------
-    temperature : float in (0, inf]
-        ``float('inf')`` gives uniform attention (DeGroot).
+    temperature : float in (0, inf], or array of shape (N,)
+        ``float('inf')`` gives uniform attention (DeGroot). An array gives
+        each agent its own (heterogeneous open-mindedness), in row order, or
+        one per name in ``agents``.
+    agents : collection of node labels, optional
+        Only these agents' temperature changes.
 
     Raises
     ------
     OpinionSimError
-        At construction for ``temperature <= 0``, NaN or a non-number; at
-        application when the model's rule is not ``"attention"`` (uniform and
-        bounded-confidence weights ignore the temperature; use
-        ``SetRule("attention", temperature=t)``).
+        At construction for a temperature ``<= 0``, NaN or a non-number; at
+        application for an unknown agent, an array of the wrong length, or
+        when the model's rule ignores the temperature (uniform and
+        bounded-confidence weights; use ``SetRule("attention", temperature=t)``).
 
     Examples
     --------
     >>> SetTemperature(0.1)
     SetTemperature(0.1)
+    >>> SetTemperature(0.05, agents=[0, 1])
+    SetTemperature(0.05, agents=[0, 1])
     >>> SetTemperature(-1)
     Traceback (most recent call last):
     ...
     opinionsim._errors.OpinionSimError: temperature == -1.0, must be in (0, inf]. ...
     """
 
-    temperature: float
+    temperature: object
+    agents: tuple = None
 
     def __post_init__(self):
-        object.__setattr__(self, "temperature", check_real(
-            "temperature", self.temperature, low=0, low_open=True, allow_inf=True,
-            hint=" Use float('inf') for uniform attention."))
+        value = PARAMETERS["temperature"].check(self.temperature)
+        object.__setattr__(self, "temperature", value)
+        if self.agents is not None:
+            object.__setattr__(self, "agents", _node_tuple("agents", self.agents))
+            if isinstance(value, np.ndarray) and value.shape != (len(self.agents),):
+                raise OpinionSimError(
+                    f"temperature has shape {value.shape}, must be a scalar or one value per "
+                    f"name in agents ({len(self.agents)},).")
+
+    def _check(self, model):
+        if self.agents is not None:
+            model.rows_of(self.agents)
+        elif isinstance(self.temperature, np.ndarray) \
+                and self.temperature.shape != (model.n_agents,):
+            raise OpinionSimError(
+                f"temperature has shape {self.temperature.shape}, must be a scalar or "
+                f"({model.n_agents},) (one per agent, in row order).")
 
     def _prepare(self, model, state):
         _require_use(self, state.rule, "temperature")
-        return dataclasses.replace(state, rule=state.rule.replace(temperature=self.temperature))
+        value = self.temperature
+        if self.agents is not None:
+            current = np.broadcast_to(np.asarray(state.rule.temperature, dtype=np.float64),
+                                      (model.n_agents,))
+            new = current.copy()
+            new[model.rows_of(self.agents)] = value
+            value = float(new[0]) if np.all(new == new[0]) else new
+        return dataclasses.replace(state, rule=state.rule.replace(temperature=value))
 
     def __repr__(self):
-        return f"SetTemperature({self.temperature!r})"
+        extra = "" if self.agents is None else f", agents={_short_list(self.agents)}"
+        return f"SetTemperature({_short(self.temperature)}{extra})"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -660,6 +694,109 @@ class SetStubbornness(Intervention):
             more = ", …" if len(self.values) > 6 else ""
             return f"SetStubbornness({{{inner}{more}}})"
         return f"SetStubbornness({_short(self.values)})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SetSource(Intervention):
+    """do(source s says x): move an outside source's opinion from now on.
+
+    Replaces source ``source``'s opinion (its key and value) for every later
+    step, whatever its schedule said; the audience, the agents and the random
+    numbers stay as they were.
+
+    Parameters
+    ----------
+    source : int
+        Its index in the model's :class:`~opinionsim.SourceSet`.
+    opinion : float or array of shape (dim,)
+
+    Examples
+    --------
+    >>> SetSource(0, opinion=[1.0, 0.0])
+    SetSource(0, opinion=[1.0, 0.0])
+    """
+
+    source: int
+    opinion: object
+
+    def __post_init__(self):
+        if isinstance(self.source, bool) or not isinstance(self.source, (int, np.integer)) \
+                or self.source < 0:
+            raise OpinionSimError(f"source == {self.source!r}, must be an integer >= 0.")
+        arr = np.asarray(self.opinion, dtype=np.float64) if _is_numeric(self.opinion) else None
+        if arr is None or arr.ndim > 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+            raise OpinionSimError(
+                f"opinion == {self.opinion!r}, must be a finite number or a 1-D array of "
+                "finite numbers (one per opinion dimension).")
+        object.__setattr__(self, "source", int(self.source))
+        object.__setattr__(self, "opinion", float(arr) if arr.ndim == 0
+                           else tuple(float(v) for v in arr))
+
+    def _check(self, model):
+        if model.sources is None:
+            raise OpinionSimError(f"{self!r}: the model has no sources "
+                                  "(OpinionModel(sources=SourceSet(...))).")
+        if isinstance(self.opinion, tuple) and len(self.opinion) != model.dim:
+            raise OpinionSimError(
+                f"opinion has {len(self.opinion)} values, but the model has dim == {model.dim}.")
+
+    def _prepare(self, model, state):
+        value = np.broadcast_to(np.asarray(self.opinion, dtype=np.float64), (model.dim,))
+        return dataclasses.replace(state, sources=state.sources.moved(self.source, value))
+
+    def __repr__(self):
+        return f"SetSource({self.source}, opinion={_short(self.opinion)})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class AblateHead(Intervention):
+    """do(head h is switched off): which heads (topics) matter, by ablation.
+
+    ``mode="freeze"``: the head's dimensions stop updating (what the agents
+    believe on that topic is fixed). ``mode="uniform"``: the head still
+    updates, but its attention becomes uniform over the neighbourhood (the
+    topic no longer decides whom one listens to). Everything else, the other
+    heads included, stays as it was.
+
+    Parameters
+    ----------
+    head : int
+    mode : {"freeze", "uniform"}
+
+    Examples
+    --------
+    >>> from opinionsim import OpinionModel
+    >>> m = OpinionModel(n_agents=5, dim=2, heads=[[0], [1]], seed=0)
+    >>> m.do(AblateHead(1, mode="freeze")); before = m.opinions[:, 1].copy(); m.run(3)
+    >>> bool((m.opinions[:, 1] == before).all())
+    True
+    """
+
+    head: int
+    mode: str = "freeze"
+
+    def __post_init__(self):
+        if isinstance(self.head, bool) or not isinstance(self.head, (int, np.integer)) \
+                or self.head < 0:
+            raise OpinionSimError(f"head == {self.head!r}, must be an integer >= 0.")
+        check_choice("mode", self.mode, ("freeze", "uniform"))
+        object.__setattr__(self, "head", int(self.head))
+
+    def _check(self, model):
+        n_heads = len(model.rule.heads)
+        if self.head >= n_heads:
+            raise OpinionSimError(
+                f"head == {self.head}, must be in [0, {n_heads - 1}] (the model has {n_heads} "
+                "head(s)).")
+
+    def _prepare(self, model, state):
+        rule = state.rule
+        modes = [rule.head_mode(h) for h in range(len(rule.heads))]
+        modes[self.head] = "frozen" if self.mode == "freeze" else "uniform"
+        return dataclasses.replace(state, rule=rule.replace(head_modes=tuple(modes)))
+
+    def __repr__(self):
+        return f"AblateHead({self.head}, mode={self.mode!r})"
 
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)

@@ -23,8 +23,10 @@ from ._errors import OpinionSimError
 from ._validation import check_choice, check_opinion_array, check_real
 from .dynamics import ACTIVATIONS, PARAMETERS, UpdateRule, rule_parameters
 from .dynamics.processes import build_processes
-from .engine import attention_weights, make_keys
-from .network import build_network
+from .dynamics.influence import Context, head_inputs
+from .engine import CompleteGraph, attention_weights
+from .network import MAX_MATERIALISED_AGENTS, build_network
+from .sources import SourceSet
 
 __all__ = ["OpinionModel", "OpinionAgent"]
 
@@ -162,11 +164,12 @@ class OpinionModel(mesa.Model):
     def __init__(self, graph=None, *, n_agents=None, dim=1, include_self=True, zealots=(),
                  activation="synchronous", activation_rate=1.0, initial_opinions=None, seed=None,
                  reporters=None, record_every=1, record_opinions=False, interventions=None,
-                 processes=None, **params):
+                 processes=None, weight=None, sources=None, **params):
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
             raise OpinionSimError(f"dim == {dim!r}, must be an integer >= 1.")
         _check_keywords(params)
-        self.network = build_network(graph, n_agents, include_self=bool(include_self))
+        self.network = build_network(graph, n_agents, include_self=bool(include_self),
+                                     weight=weight)
         n = self.network.n
         self.dim = int(dim)
         self.activation = check_choice("activation", activation, ACTIVATIONS)
@@ -180,7 +183,19 @@ class OpinionModel(mesa.Model):
         fixed[self.network.rows_of(zealots, "zealots")] = True
         self.rule = UpdateRule.create(n=n, dim=self.dim, fixed=fixed, **params)
         self.processes = build_processes(processes)
+        if sources is not None and not isinstance(sources, SourceSet):
+            raise OpinionSimError(
+                f"sources == {sources!r}, must be an opinionsim.SourceSet (or None).")
+        self.sources = sources
+        self._audience = None if sources is None else \
+            sources.bind(n, self.dim, self.network.weighted)
+        if sources is not None and self._audience is not None and self.network.complete \
+                and n > MAX_MATERIALISED_AGENTS:
+            raise OpinionSimError(
+                "sources with a partial audience on a complete graph above "
+                f"{MAX_MATERIALISED_AGENTS} agents; use audience='all' or a sparse graph.")
         self.seed = _random.resolve_seed(seed)
+        self._edge_key = _random.edge_key(self.seed)
         if initial_opinions is None:
             X = self._default_opinions(n)
         else:
@@ -308,21 +323,39 @@ class OpinionModel(mesa.Model):
             self.opinion_history.append((self.steps, self._X.copy()))
 
     # ---- attention ---------------------------------------------------------------------
-    def attention(self, head=None):
-        """The current attention matrix as a ``scipy.sparse.csr_array`` (N × N).
+    def structure(self):
+        """Whom agents listen to this tick: the network, with the sources as extra columns."""
+        if self.sources is None:
+            return self.network.adjacency
+        return self.network.with_sources(self._audience, self.sources.n_sources)
+
+    def context(self, step):
+        """What tick ``step`` needs besides opinions, structure and rule (see ``Context``)."""
+        src = None if self.sources is None else self.sources.opinions_at(step)
+        return Context(step=step, edge_key=self._edge_key, weighted=self.network.weighted,
+                       source_opinions=src,
+                       source_salience=1.0 if self.sources is None else self.sources.salience)
+
+    def attention(self, head=None, *, include_sources=False):
+        """The attention matrix the next step uses, as a ``scipy.sparse.csr_array``.
 
         Parameters
         ----------
         head : int, optional
             Which head (topic). Default: the only head, or the mean over heads
-            when there are several (still row-stochastic).
+            when there are several.
+        include_sources : bool
+            Also return the columns of the sources (N × (N + M)); by default
+            only the agents' (N × N).
 
         Returns
         -------
         scipy.sparse.csr_array
-            Row ``i`` holds the weights agent ``i`` gives to whom it listens to;
-            each row sums to 1 (an agent with nobody to listen to attends to
-            itself with weight 1).
+            Row ``i`` holds the weights agent ``i`` gives to whom it listens to
+            (the next step's dropout coins included). With every column, each
+            row sums to 1 (an agent with nobody to listen to attends to itself
+            with weight 1); the agents' columns alone sum to 1 minus the
+            attention paid to sources. A frozen head (``AblateHead``) pays none.
 
         Examples
         --------
@@ -330,37 +363,49 @@ class OpinionModel(mesa.Model):
         >>> m.attention().sum(axis=1).round(12).tolist()
         [1.0, 1.0, 1.0]
         """
-        heads = self.rule.heads
+        heads = range(len(self.rule.heads))
         if head is not None:
             if isinstance(head, bool) or not isinstance(head, (int, np.integer)) \
                     or not 0 <= head < len(heads):
-                raise OpinionSimError(f"head == {head!r}, must be an integer in [0, {len(heads) - 1}].")
-            heads = (heads[head],)
-        total = None
-        for dims in heads:
-            A = self._head_attention(dims)
-            total = A if total is None else total + A
-        if len(heads) > 1:
-            total = total / len(heads)
-        return total.tocsr() if hasattr(total, "tocsr") else total
+                raise OpinionSimError(
+                    f"head == {head!r}, must be an integer in [0, {len(heads) - 1}].")
+            heads = (int(head),)
+        total = sum(self._head_attention(h) for h in heads) / len(heads)
+        A = sp.csr_array(total)
+        return A if include_sources else sp.csr_array(A[:, :self.network.n])
+
+    def source_attention(self, head=None):
+        """The N × M attention the next step pays to the sources (see :meth:`attention`)."""
+        if self.sources is None:
+            raise OpinionSimError("the model has no sources (OpinionModel(sources=SourceSet(...))).")
+        A = self.attention(head, include_sources=True)
+        return sp.csr_array(A[:, self.network.n:])
 
     def _attention_rows(self, rows):
         """Attention rows ``rows`` (mean over heads) without building the whole matrix."""
-        total = None
-        for dims in self.rule.heads:
-            A = self._head_attention(dims, rows=rows)
-            total = A if total is None else total + A
-        return sp.csr_array(total / len(self.rule.heads))
+        n_heads = len(self.rule.heads)
+        return sp.csr_array(sum(self._head_attention(h, rows) for h in range(n_heads)) / n_heads)
 
-    def _head_attention(self, dims, rows=None):
-        Xh = self._X[:, dims]
+    def _head_attention(self, h, rows=None):
         rule = self.rule
-        K = make_keys(Xh, salience=rule.salience, key_norm_clip=rule.key_norm_clip)
-        adj, Q = self.network.adjacency, Xh
+        shape = (self.network.n if rows is None else len(rows), self.structure().shape[1])
+        if rule.head_mode(h) == "frozen":
+            return sp.csr_array(shape)
+        ctx = self.context(self.steps + 1)
+        _, Q, K, _ = head_inputs(self._X, rule, h, ctx)
+        adj = self.structure()
         if rows is not None:
-            adj, Q = self.network.rows(rows), Xh[rows]
-        A = attention_weights(Q, K, adj, temperature=rule.temperature, affinity=rule.affinity,
-                              rule=rule.rule, confidence=rule.confidence)
+            adj, Q = _rows(adj, rows), Q[rows]
+        T = rule.temperature if rows is None or np.ndim(rule.temperature) == 0 \
+            else rule.temperature[rows]
+        p = rule.attention_dropout
+        dropout = (p, ctx.edge_key, ctx.step) if p > 0 else None
+        if dropout is not None and rows is not None:
+            raise OpinionSimError("attention rows under dropout: use attention() instead.")
+        A = attention_weights(Q, K, adj, temperature=T, affinity=rule.affinity,
+                              rule="uniform" if rule.head_mode(h) == "uniform" else rule.rule,
+                              confidence=rule.confidence, weighted=ctx.weighted,
+                              dropout=dropout, entropy_floor=rule.attention_entropy_floor)
         # A silent agent (nobody to listen to, or nobody within its confidence) keeps its
         # opinion: it attends to itself with weight 1.
         silent = np.flatnonzero(np.asarray(A.sum(axis=1)).ravel() == 0)
@@ -386,9 +431,11 @@ class OpinionModel(mesa.Model):
                 f"the intervention scheduled for step {t}, {intervention!r}, was rejected: {exc}"
             ) from exc
 
-    def _set_state(self, *, rule=None, opinions=None, adjacency=None):
+    def _set_state(self, *, rule=None, opinions=None, adjacency=None, sources=None):
         # Interventions validate everything first and then call this: plain assignments
         # only, so that a rejected intervention can never leave the model half-changed.
+        if sources is not None:
+            self.sources = sources
         if rule is not None:
             self.rule = rule
         if opinions is not None:
@@ -402,6 +449,17 @@ class OpinionModel(mesa.Model):
                 f"rule={self.rule.rule!r}, temperature={self.rule.temperature!r}, "
                 f"affinity={self.rule.affinity!r}, activation={self.activation!r}, "
                 f"seed={self.seed}, steps={self.steps})")
+
+
+def _rows(adjacency, rows):
+    """Rows of a structure as a CSR (a complete graph's rows are built densely)."""
+    if isinstance(adjacency, CompleteGraph):
+        rows = np.asarray(rows)
+        block = np.ones((len(rows), adjacency.shape[1]))
+        if not adjacency.include_self:
+            block[np.arange(len(rows)), rows] = 0.0
+        return sp.csr_array(block)
+    return sp.csr_array(adjacency[rows])
 
 
 def _check_keywords(params):

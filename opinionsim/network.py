@@ -194,6 +194,27 @@ class Network:
             return listening
         return self._cached("listening", compute)
 
+    def with_sources(self, audience, n_sources):
+        """The structure with ``n_sources`` outside sources as extra columns (cross-attention).
+
+        ``audience`` is an (N, M) CSR (None: everyone hears every source). Cached
+        per version, so it is built once while the network does not change.
+        """
+        key = ("sources", id(audience), n_sources)
+
+        def compute():
+            adj = self._adjacency
+            if audience is None and isinstance(adj, CompleteGraph):
+                return CompleteGraph(adj.n, adj.include_self, n_sources)
+            aud = sp.csr_array(np.ones((self.n, n_sources))) if audience is None else audience
+            both = sp.csr_array(sp.hstack([self.csr(), aud], format="csr"))
+            both.sort_indices()
+            if both.nnz < np.iinfo(np.int32).max:
+                both.indices = both.indices.astype(np.int32, copy=False)
+                both.indptr = both.indptr.astype(np.int32, copy=False)
+            return both
+        return self._cached(key, compute)
+
     def rows(self, rows):
         """The adjacency rows ``rows`` as a CSR array of shape (len(rows), N)."""
         adj = self._adjacency

@@ -104,7 +104,8 @@ def check_per_agent(name, value, n, *, low, high, low_open=False, allow_inf=Fals
     arr = None
     if not isinstance(value, (str, bytes)):
         try:
-            arr = np.asarray(value, dtype=np.float64)
+            kind = np.asarray(value).dtype.kind
+            arr = None if kind not in "iuf" else np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
             arr = None
     left = "(" if low_open else "["
@@ -242,7 +243,7 @@ PARAMETERS = _table(
     Param("temperature", 1.0,
           "Softmax temperature in (0, inf], scalar or per agent: open-mindedness; "
           "float('inf') gives uniform attention (DeGroot).",
-          _per_agent(0.0, None, low_open=True, allow_inf=True,
+          _per_agent(0, None, low_open=True, allow_inf=True,
                      hint=" Use float('inf') for uniform attention."), per_agent=True),
     Param("affinity", "dot",
           "How a listener scores a speaker: 'dot' (⟨q, k⟩/√d), 'cosine', 'distance' "

@@ -69,9 +69,9 @@ class Influence(Process):
         if model.activation != "synchronous":
             activation_rng = _random.stream(model.seed, _random.ACTIVATION, t)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            new = advance(model.activation, X, model._X0, model.network.adjacency, rule,
+            new = advance(model.activation, X, model._X0, model.structure(), rule,
                           noise_eps=noise_eps, activation_rng=activation_rng,
-                          activation_rate=model.activation_rate)
+                          activation_rate=model.activation_rate, ctx=model.context(t))
         # One pass serves both checks: X is always finite, so a non-finite new opinion
         # makes the largest squared change non-finite (max propagates NaN).
         delta = new - X

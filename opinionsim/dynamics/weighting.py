@@ -79,7 +79,8 @@ def segment_softmax(scores, indptr, *, temperature, log_weights=None, entropy_fl
 
     Parameters
     ----------
-    scores : ndarray, shape (nnz,)
+    scores : ndarray, shape (nnz,), or None
+        None: no scores (all equal): uniform weights, or the prior weights alone.
     indptr : ndarray, shape (n_rows + 1,)
     temperature : float or ndarray of shape (n_rows,)
         In (0, inf]; one per row for heterogeneous open-mindedness.
@@ -108,6 +109,8 @@ def segment_softmax(scores, indptr, *, temperature, log_weights=None, entropy_fl
     starts = indptr[:-1][nonempty]
     if len(starts) == 0:
         return np.zeros(0)
+    if scores is None:
+        scores = np.zeros(int(indptr[-1]))
     T = np.asarray(temperature, dtype=np.float64)
     if entropy_floor:
         T = floor_temperature(scores, indptr, np.broadcast_to(T, counts.shape), log_weights,

@@ -294,7 +294,7 @@ class GaussianLikelihood:
             A = attention_weights(tr.Q, K, tr.structure, rule="bounded_confidence",
                                   confidence=v["confidence"])
             social = _Social(key, np.asarray(A @ tr.keys_X))
-            silent = np.diff(A.indptr) == 0
+            silent = np.asarray(A.sum(axis=1)).ravel() == 0  # zero weights are stored
         else:
             T = math.inf if self.rule == "uniform" else v["temperature"]
             S = None if math.isinf(T) else S
