@@ -109,13 +109,15 @@ ACTIVATIONS = {
 
 
 def advance(activation, X, X0, adjacency, rule: UpdateRule, *, noise_eps=None,
-            activation_rng=None, activation_rate=1.0, ctx=PLAIN):
+            activation_rng=None, activation_rate=1.0, ctx=PLAIN, byproducts=None):
     """One tick of ``activation`` (a name in :data:`ACTIVATIONS`); returns the new opinions.
 
     The activation draws are made here, always in the same way; the tick then
     runs through the compiled kernels of :mod:`opinionsim.kernels` where they
     support it, and through the reference functions above otherwise (the two
     agree to 1e-12; set ``OPINIONSIM_DISABLE_KERNELS=1`` to force the reference).
+    ``byproducts``: a dict the kernels fill (see :func:`opinionsim.kernels.advance`);
+    left untouched when the reference runs.
     """
     regime = ACTIVATIONS[activation]
     plan = {}
@@ -124,13 +126,13 @@ def advance(activation, X, X0, adjacency, rule: UpdateRule, *, noise_eps=None,
             raise TypeError(
                 f"activation {activation!r} needs activation_rng (the step's generator).")
         plan = regime.draw(activation_rng, X.shape[0], activation_rate)
-    new = _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan, ctx)
+    new = _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan, ctx, byproducts)
     if new is not None:
         return new
     return regime.reference(X, X0, adjacency, rule, noise_eps, ctx, **plan)
 
 
-def _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan, ctx):
+def _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan, ctx, byproducts):
     # Checked before importing the kernels, so a disabled run never imports numba.
     switch = os.environ.get("OPINIONSIM_DISABLE_KERNELS", "").strip().lower()
     if switch not in ("", "0", "false", "no"):
@@ -144,4 +146,5 @@ def _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan, ctx):
             "OPINIONSIM_DISABLE_KERNELS=1 to run the much slower reference engine."
         ) from exc
     return kernels.advance(activation, X, X0, adjacency, rule, noise_eps=noise_eps,
-                           order=plan.get("order"), active=plan.get("active"), ctx=ctx)
+                           order=plan.get("order"), active=plan.get("active"), ctx=ctx,
+                           byproducts=byproducts)

@@ -53,8 +53,9 @@ class Influence(Process):
     """Opinions move toward what agents hear, under the model's rule and activation regime.
 
     Sets ``model.last_change`` (the largest Euclidean change of one opinion)
-    and raises, naming the step and the agent, when an opinion becomes
-    non-finite.
+    and ``model.last_entropy`` (each agent's attention entropy in nats during the
+    step, when the model asks for it and the kernels ran; else None), and
+    raises, naming the step and the agent, when an opinion becomes non-finite.
     """
 
     name = "influence"
@@ -68,14 +69,21 @@ class Influence(Process):
         activation_rng = None
         if model.activation != "synchronous":
             activation_rng = _random.stream(model.seed, _random.ACTIVATION, t)
+        # The kernels report the largest change (and, when a reporter wants it, each agent's
+        # attention entropy) from the same pass; the reference does not, and it is measured here.
+        side = {"entropy": None} if getattr(model, "_want_entropy", False) else {}
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             new = advance(model.activation, X, model._X0, model.structure(), rule,
                           noise_eps=noise_eps, activation_rng=activation_rng,
-                          activation_rate=model.activation_rate, ctx=model.context(t))
-        # One pass serves both checks: X is always finite, so a non-finite new opinion
-        # makes the largest squared change non-finite (max propagates NaN).
-        delta = new - X
-        largest = float(np.max(np.einsum("ij,ij->i", delta, delta)))
+                          activation_rate=model.activation_rate, ctx=model.context(t),
+                          byproducts=side)
+        largest = side.get("largest_change2")
+        if largest is None:
+            # One pass serves both checks: X is always finite, so a non-finite new opinion
+            # makes the largest squared change non-finite (max propagates NaN).
+            delta = new - X
+            largest = float(np.max(np.einsum("ij,ij->i", delta, delta)))
+        model.last_entropy = side.get("entropy")
         if not np.isfinite(largest):
             bad = np.flatnonzero(~np.isfinite(new).all(axis=1))
             if len(bad):

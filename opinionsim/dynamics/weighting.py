@@ -245,8 +245,8 @@ def _bounded_confidence(Q, K, indptr, indices, params):
     return np.where(within, w / np.where(n_within[rows] > 0, n_within[rows], 1.0), 0.0)
 
 
-# Kernel codes of the built-ins (see opinionsim.kernels).
-ATTENTION, UNIFORM, BOUNDED = 0, 1, 2
+# Kernel codes of the built-ins (see opinionsim.kernels); FROZEN marks an ablated head.
+ATTENTION, UNIFORM, BOUNDED, FROZEN = 0, 1, 2, -1
 
 WEIGHTING_RULES = {
     "attention": WeightingRule("attention", _attention,

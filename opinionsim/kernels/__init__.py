@@ -35,6 +35,8 @@ array([1., 0., 0.])
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..engine import CompleteGraph
@@ -58,33 +60,33 @@ __all__ = [
     "SUPPORTS",
 ]
 
-#: Options the kernels do not implement yet: the reference runs them.
-PENDING = ("temperature", "query_map", "key_map", "value_map", "attention_entropy_floor",
-           "attention_dropout", "head_modes", "sources")
-
 #: Below this many edges (or dense pairs) a step runs on the calling thread only.
 MIN_PARALLEL_WORK = 40_000
 
 
 def advance(activation, X, X0, adjacency, rule, *, noise_eps=None, order=None, active=None,
-            ctx=None):
+            ctx=None, byproducts=None):
     """One tick through the compiled kernels, or ``None`` where the reference must run.
 
     Parameters are those of :func:`opinionsim.dynamics.advance`, with the
     activation draws already made: ``order`` (random_sequential) and ``active``
     (random_async). Returns the new opinions, or ``None`` when the kernels are
-    disabled (or switched off by an earlier failure), or the tick is not supported (a warning is
-    issued once per cause).
+    disabled (or switched off by an earlier failure), or the tick is not
+    supported (a warning is issued once per cause). A dict passed as
+    ``byproducts`` receives ``"largest_change2"`` (the largest squared change
+    of an opinion, NaN or inf when one is not finite) and, when it holds the
+    key ``"entropy"``, each agent's attention entropy in nats (mean over heads).
     """
     if not enabled():
         return None
-    why = unsupported(activation, X, X0, adjacency, rule, noise_eps, ctx)
+    why = unsupported(activation, X, X0, adjacency, rule, noise_eps)
     if why is not None:
         threads.warn_once(why, f"opinionsim: no compiled kernel for {why}; running the "
                           "reference engine (same results, slower).")
         return None
     try:
-        return _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx)
+        return _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx,
+                        byproducts)
     except Exception as exc:
         threads.mark_broken(exc)
         threads.warn_once("failure", f"opinionsim: the compiled kernels failed ({exc!r}); using "
@@ -92,18 +94,9 @@ def advance(activation, X, X0, adjacency, rule, *, noise_eps=None, order=None, a
         return None
 
 
-def unsupported(activation, X, X0, adjacency, rule, noise_eps, ctx=None):
+def unsupported(activation, X, X0, adjacency, rule, noise_eps):
     """Why no kernel runs this tick (a phrase for the warning), or None when one does."""
     import scipy.sparse as sp
-
-    for option in PENDING:
-        value = getattr(rule, option, None) if option != "sources" else \
-            (None if ctx is None else ctx.source_opinions)
-        if value is not None and not (option == "attention_dropout" and value == 0.0) \
-                and not (option == "temperature" and np.ndim(value) == 0):
-            return f"{option} (not compiled yet)"
-    if ctx is not None and ctx.weighted:
-        return "edge weights (not compiled yet)"
 
     for what, name in (("affinity", rule.affinity), ("rule", rule.weighting.name),
                        ("activation", activation)):
@@ -120,14 +113,11 @@ def unsupported(activation, X, X0, adjacency, rule, noise_eps, ctx=None):
     n = X.shape[0]
     if isinstance(adjacency, CompleteGraph):
         return None if adjacency.n == n else "a complete graph of another size"
-    if not sp.issparse(adjacency) or adjacency.shape != (n, n):
+    if not sp.issparse(adjacency) or adjacency.shape[0] != n or adjacency.shape[1] < n:
         return f"an adjacency of type {type(adjacency).__name__} and shape " \
                f"{getattr(adjacency, 'shape', None)}"
     return None
 
-
-# Row kernels per structure: sparse.lean (one head over every dimension: its own loop,
-# because routing it through sparse.heads measured 1.5x slower) and sparse.heads; dense.
 
 _bounds_cache = (None, None, None)  # (indptr, n_chunks, bounds) of the latest synchronous tick
 
@@ -148,7 +138,7 @@ def _edge_balanced_bounds(indptr, rows, n_chunks):
     return bounds
 
 
-def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx):
+def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx, byproducts):
     X = readonly(np.ascontiguousarray(X))
     X0 = readonly(np.ascontiguousarray(X0))
     n_threads = get_num_threads()
@@ -165,26 +155,19 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx):
         rows = np.flatnonzero(active).astype(np.int64)
         out = aligned_copy(X)
         if len(rows) == 0:
+            if byproducts is not None:
+                byproducts["largest_change2"] = 0.0
             return out
     else:
         rows = np.zeros(0, np.int64)
         out = aligned_empty(X.shape)
     rows = readonly(rows)
-    p = prepare(rule, out if sequential else X, X0, noise_eps, sequential=sequential,
-                dense=is_dense)
-    r = p.rule_arrays
     n_rows = len(rows) if len(rows) else n
-    Q, K, V = p.Q, p.K, p.V
     if is_dense:
-        work = n_rows * n
+        work = n_rows * adjacency.shape[1]
         n_chunks = 1 if sequential or work < MIN_PARALLEL_WORK or n_threads == 1 \
             else min(n_rows, 8 * n_threads)
         bounds = np.linspace(0, n_rows, n_chunks + 1).astype(np.int64)
-        totals = readonly(p.totals)
-
-        def task(c):
-            dense(r.dense_dh, bounds[c], bounds[c + 1], rows, sequential, adjacency.include_self,
-                  Q, p.KT, p.VT, totals, X, p.att, p.upd, p.ref, out)
     else:
         indptr, indices = csr_structure(adjacency)
         edges = int(indptr[-1])
@@ -194,16 +177,34 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx):
         bounds = np.array([0, n_rows], np.int64) if sequential \
             else _edge_balanced_bounds(indptr, rows, n_chunks)
         indptr, indices = readonly(indptr), readonly(indices)
-        if r.lean:
-            def task(c):
-                lean(r.dh, bounds[c], bounds[c + 1], rows, sequential, indptr, indices, Q, K, X,
-                     p.att, p.upd, p.ref, out)
-        else:
-            def task(c):
-                heads(bounds[c], bounds[c + 1], rows, sequential, indptr, indices, Q, K, V, X,
-                      p.att, p.upd, p.ref, out)
+    want_entropy = byproducts is not None and "entropy" in byproducts
+    p = prepare(rule, out if sequential else X, X0, noise_eps, adjacency, ctx, n_chunks,
+                want_entropy, sequential=sequential, dense=is_dense)
+    r = p.rule_arrays
+    Q, K, V = p.Q, p.K, p.V
+    if is_dense:
+        totals = readonly(p.totals)
+
+        def task(c):
+            dense(r.dense_dh, bounds[c], bounds[c + 1], rows, sequential, c,
+                  adjacency.include_self, Q, p.KT, p.VT, totals, X, p.att, p.upd, p.ref, p.bp,
+                  out)
+    elif r.lean:
+        def task(c):
+            lean(r.dh, bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q, K, V,
+                 X, p.att, p.upd, p.ref, p.bp, out)
+    else:
+        def task(c):
+            heads(bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q, K, V, X,
+                  p.att, p.upd, p.ref, p.bp, out)
 
     threads.run_chunks(task, n_chunks, n_threads)
+    if byproducts is not None:
+        largest = p.bp.largest
+        byproducts["largest_change2"] = float(np.max(largest)) if not np.isnan(largest).any() \
+            else math.nan
+        if want_entropy:
+            byproducts["entropy"] = p.bp.entropy
     return out
 
 

@@ -15,9 +15,10 @@ import math
 import numpy as np
 
 from ..dynamics.affinities import DISTANCE, DOT
-from ..dynamics.weighting import BOUNDED, UNIFORM
-from .intrinsics import exp_le0, jit
-from .rows import finish_row, refresh_row
+from ..dynamics.weighting import BOUNDED, FROZEN, UNIFORM
+from .intrinsics import edge_uniform, exp_le0, jit
+from .rows import finish_row, refresh_row, worse
+from .weights import option_weights
 from .sparse import SUPPORTS
 
 __all__ = ["SUPPORTS", "dense"]
@@ -51,21 +52,23 @@ def _dot8(x, y, n):
 
 
 @jit(inline="always")
-def _dense_head(DH, i, c0, c1, include_self, Q, KT, VT, totals, have_totals, aff, mode,
-                temperature, inv_temperature, confidence, buf, res):
+def _dense_head(DH, i, c0, c1, v0, v1, include_self, Q, KT, VT, totals, have_totals, aff, mode,
+                temperature, inv_temperature, confidence, opts, key, step, drop, floor, buf,
+                kept, res):
     """Like ``sparse._head_sums`` when everyone listens to everyone (keys and values
-    transposed); writes the normalised means and returns False when silent."""
+    transposed; scores over query columns [c0, c1), values [v0, v1)); writes the
+    normalised means to res and returns ``(total weight, Σ w z)``, total 0 when silent."""
     n = KT.shape[1]
     count = n if include_self else n - 1
     if count == 0:
-        return False
-    if mode == UNIFORM:
-        for c in range(c0, c1):
+        return 0.0, 0.0
+    if mode == UNIFORM and not opts:
+        for c in range(v0, v1):
             tot = totals[c] if have_totals else _sum8(VT[c], n)
             if not include_self:
                 tot = tot - VT[c, i]
             res[c] = tot / count
-        return True
+        return float(count), 0.0
     dist = mode == BOUNDED or aff == DISTANCE
     if DH > 0:
         # One pass over the keys; the query stays in registers.
@@ -122,51 +125,85 @@ def _dense_head(DH, i, c0, c1, include_self, Q, KT, VT, totals, have_totals, aff
             scale = math.sqrt(c1 - c0)
             for j in range(n):
                 buf[j] = buf[j] / scale
+    hz = 0.0
     if mode == BOUNDED:
         for j in range(n):
             buf[j] = 1.0 if math.sqrt(-buf[j]) <= confidence else 0.0
         if not include_self:
             buf[i] = 0.0
-    else:
+    if opts:
+        # Edge ids as in CompleteGraph.to_csr(): row by row, the row's own column skipped
+        # without self-attention.
+        first = i * count
+        n_kept = 0
+        for j in range(n):
+            if not include_self and j == i:
+                kept[j] = False
+                continue
+            rank = j if include_self or j < i else j - 1
+            kept[j] = drop == 0.0 or edge_uniform(key, step, first + rank) >= drop
+            n_kept += kept[j]
+        if n_kept == 0:
+            return 0.0, 0.0
+        hz = option_weights(buf, kept, n, n_kept, buf[:0], 0, False, mode, temperature, floor)
+    elif mode != BOUNDED:
         if not include_self:
             buf[i] = -np.inf
         m = -np.inf
         for j in range(n):
             if buf[j] > m:
                 m = buf[j]
+        # z is clamped where exp underflows anyway, so that the excluded self (-inf) adds
+        # 0 * -746 to the entropy sum rather than NaN.
         if inv_temperature > 0.0:
             for j in range(n):
-                buf[j] = exp_le0((buf[j] - m) * inv_temperature)
+                z = (buf[j] - m) * inv_temperature
+                z = -746.0 if z < -746.0 else z  # NaN passes through: it must not hide
+                w = exp_le0(z)
+                buf[j] = w
+                hz += w * z
         else:
             for j in range(n):
-                buf[j] = exp_le0((buf[j] - m) / temperature)
+                z = (buf[j] - m) / temperature
+                z = -746.0 if z < -746.0 else z
+                w = exp_le0(z)
+                buf[j] = w
+                hz += w * z
     total = _sum8(buf, n)
     if total == 0.0:
-        return False
-    for c in range(c0, c1):
+        return 0.0, 0.0
+    for c in range(v0, v1):
         res[c] = _dot8(buf, VT[c], n) / total
-    return True
+    return total, hz
 
 
 @jit()
-def dense(dh, lo, hi, rows, sequential, include_self, Q, KT, VT, totals, X, att, upd, ref, out):
+def dense(dh, lo, hi, rows, sequential, chunk, include_self, Q, KT, VT, totals, X, att, upd, ref,
+          bp, out):
     """Rows lo..hi (or rows[lo:hi]) of an update on the complete graph.
 
     ``sequential``: ``rows`` is the activation order, ``out`` is the array ``X``
     views, and every updated agent's key and value are written back (through
     ``ref``) before the next agent listens. ``totals`` (the column sums of the
     values, for uniform weights) is empty when it must be computed per row.
+    By-products as in :func:`.sparse.lean`.
     """
-    aff, mode, temperature, inv_temperature, confidence, prefetch = att
+    aff, mode, temps, invs, confidence, prefetch, lw, key, step, drop, floor, hmodes = att
     X0, step_size, stub, noise, eps, sphere, fixed = upd
+    hoff, qoff, src, dst, covered = ref.heads
+    entropy_out, largest_out = bp
+    want_h = entropy_out.shape[0] > 0
+    opts = drop > 0.0 or floor > 0.0
     has_fixed = fixed.shape[0] > 0
-    hoff, src, dst, covered = ref.heads
+    per_agent_t = temps.shape[0] > 1
     DH = len(dh)
     use_rows = rows.shape[0] > 0
     have_totals = totals.shape[0] > 0
     buf = np.empty(KT.shape[1])
+    kept = np.empty(KT.shape[1], np.bool_)
     res = np.empty(VT.shape[0])
     soc = np.empty(X.shape[1])
+    largest = 0.0
     for r in range(lo, hi):
         i = rows[r] if use_rows else r
         if has_fixed and fixed[i]:  # zealots keep their row (a helper here costs 20%)
@@ -174,16 +211,27 @@ def dense(dh, lo, hi, rows, sequential, include_self, Q, KT, VT, totals, X, att,
                 for c in range(X.shape[1]):
                     out[i, c] = X[i, c]
             continue
+        T = temps[i] if per_agent_t else temps[0]
+        inv = invs[i] if per_agent_t else invs[0]
         for c in range(X.shape[1]):
             soc[c] = X[i, c]
+        h_sum = 0.0
+        live = 0
         for h in range(hoff.shape[0] - 1):
-            c0 = hoff[h]
-            c1 = hoff[h + 1]
-            silent = not _dense_head(DH, i, c0, c1, include_self, Q, KT, VT, totals, have_totals,
-                                     aff, mode, temperature, inv_temperature, confidence, buf,
-                                     res)
-            for t in range(c0, c1):
-                soc[dst[t]] = VT[t, i] if silent else res[t]
-        finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere, out)
+            hmode = hmodes[h] if hmodes.shape[0] > 0 else mode
+            if hmode == FROZEN:
+                continue
+            total, hz = _dense_head(DH, i, qoff[h], qoff[h + 1], hoff[h], hoff[h + 1],
+                                    include_self, Q, KT, VT, totals, have_totals, aff, hmode, T,
+                                    inv, confidence, opts, key, step, drop, floor, buf, kept, res)
+            for t in range(hoff[h], hoff[h + 1]):
+                soc[dst[t]] = res[t] if total != 0.0 else X[i, dst[t]]
+            h_sum += math.log(total) - hz / total if total > 0.0 else 0.0
+            live += 1
+        if want_h:
+            entropy_out[i] = h_sum / live if live > 0 else 0.0
+        change = finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere, out)
+        largest = worse(change, largest)
         if sequential:
             refresh_row(i, X, ref)
+    largest_out[chunk] = largest

@@ -18,7 +18,7 @@ from numba import types as _nbtypes
 from numba.core import cgutils as _cgutils
 from numba.extending import intrinsic as _intrinsic
 
-__all__ = ["jit", "prefetch_row", "fma", "exp_le0"]
+__all__ = ["jit", "prefetch_row", "fma", "exp_le0", "edge_uniform"]
 
 
 # ---- numba plumbing ------------------------------------------------------------------------
@@ -139,3 +139,26 @@ def exp_le0(x):
     p = fma(p813, r4 * r4, p07)
     y = p * _bits_f64((_f64_bits(t) + 1023) << 52)
     return y if x >= -708.0 else (0.0 if x < -708.0 else x)
+
+
+# Per-edge coins: the same counter-based hash as opinionsim._random.edge_uniforms.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_ONE = np.uint64(1)
+
+
+@jit(inline="always")
+def edge_uniform(key, step, e):
+    """Uniform in [0, 1) for edge ``e`` at ``step`` of a run with key ``key`` (a uint64)."""
+    x = key + np.uint64(step) * _GOLDEN + (np.uint64(e) + _ONE) * _MIX1
+    x ^= x >> _S30
+    x *= _MIX1
+    x ^= x >> _S27
+    x *= _MIX2
+    x ^= x >> _S31
+    return np.float64(x >> _S11) * (1.0 / 9007199254740992.0)

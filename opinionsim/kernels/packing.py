@@ -1,19 +1,22 @@
 """From an :class:`~opinionsim.dynamics.UpdateRule` and the opinions to the kernels' arguments.
 
 This is the one place where the rule's parameters cross into the compiled
-code: :func:`rule_arrays` reads each parameter once per rule (rules are
-immutable; an intervention installs a new one) into three small named tuples
-that the kernels take whole:
+code: :class:`RuleArrays` reads each parameter once per rule (rules are
+immutable; an intervention installs a new one), and :func:`prepare` packs a
+tick into four small named tuples that the kernels take whole:
 
 - :class:`Attend`: how weights are formed (affinity and rule codes, the
-  temperature, the confidence, whether to prefetch);
+  temperatures, the confidence, prefetching, prior edge weights, the tick's
+  dropout coins, the entropy floor, ablated heads);
 - :class:`Update`: how an agent moves (anchors, step size, stubbornness,
   noise, the sphere, zealots);
 - :class:`Refresh`: how an agent's query, key and value follow its opinion
-  (heads, salience, key clipping), for in-place regimes.
+  (heads, maps, salience, key clipping), for in-place regimes;
+- :class:`ByProducts`: what a step reports on the side (per-agent attention
+  entropy, the largest change per chunk of rows).
 
-:func:`prepare` then derives the tick's queries, keys and values from the
-opinions exactly as the reference derives them.
+Queries, keys and values are derived from the opinions exactly as the
+reference derives them (:func:`opinionsim.dynamics.influence.head_inputs`).
 """
 
 from __future__ import annotations
@@ -22,22 +25,27 @@ import math
 from collections import namedtuple
 
 import numpy as np
+import scipy.linalg
 
 from ..dynamics.affinities import AFFINITIES, COSINE, unit_rows
-from ..dynamics.weighting import ATTENTION, UNIFORM
-from ..engine import make_keys
+from ..dynamics.influence import head_inputs
+from ..dynamics.weighting import ATTENTION, FROZEN, UNIFORM
 
-__all__ = ["Attend", "Update", "Heads", "Refresh", "RuleArrays", "rule_arrays", "prepare",
-           "readonly", "aligned_empty", "aligned_copy", "csr_structure"]
+__all__ = ["Attend", "Update", "Heads", "Refresh", "ByProducts", "RuleArrays", "rule_arrays",
+           "prepare", "readonly", "aligned_empty", "aligned_copy", "csr_structure"]
 
-Attend = namedtuple("Attend", "aff mode temperature inv_temperature confidence prefetch")
+Attend = namedtuple("Attend", "aff mode temps invs confidence prefetch lw key step drop floor "
+                              "hmodes")
 Update = namedtuple("Update", "X0 step_size stub noise eps sphere fixed")
-Heads = namedtuple("Heads", "hoff src dst covered")
-Refresh = namedtuple("Refresh",
-                     "heads v_is_x k_is_v q_is_v cosine salience key_norm_clip Q K V KT VT")
+Heads = namedtuple("Heads", "hoff qoff src dst covered")
+Refresh = namedtuple("Refresh", "heads v_is_x k_is_v q_is_v cosine salience key_norm_clip "
+                                "q_map k_map v_map WQ WK WV Q K V KT VT")
+ByProducts = namedtuple("ByProducts", "entropy largest")
 
 #: Opinion bytes gathered per step above which the kernels prefetch (below, they are cached).
 PREFETCH_ABOVE_BYTES = 4 * 2**20
+
+_NONE2 = np.zeros((0, 0))
 
 
 def readonly(a):
@@ -48,6 +56,13 @@ def readonly(a):
     return v
 
 
+def _exact_inverse(T):
+    """1/T where ``x / T == x * (1/T)`` exactly (1/T a power of two), else 0."""
+    inv = 1.0 / T
+    exact = (inv > 0.0) & np.isfinite(inv) & (np.frexp(inv)[0] == 0.5)
+    return np.where(exact, inv, 0.0)
+
+
 class RuleArrays:
     """What the kernels need from a rule, for opinions of width ``d``."""
 
@@ -56,31 +71,43 @@ class RuleArrays:
         # The reference attends a head that names every dimension over X as it is (not
         # permuted) and writes the result to the head's dimensions, so its sources are 0..d-1.
         src = np.concatenate([np.asarray(h) for h in hd]).astype(np.int64)
-        identity = np.arange(d)
         covered = np.zeros(d, dtype=np.bool_)
-        covered[src] = True
-        self.heads = Heads(readonly(np.cumsum([0] + [len(h) for h in hd]).astype(np.int64)),
+        covered[rule.covered] = True
+        maps = [rule.head_maps(h) for h in range(len(hd))]
+        widths = [len(h) for h in hd]
+        qwidths = [w if WQ is None else WQ.shape[0] for w, (WQ, _, _) in zip(widths, maps)]
+        self.q_map, self.k_map, self.v_map = (any(m[k] is not None for m in maps)
+                                              for k in range(3))
+        self.WQ, self.WK, self.WV = (
+            readonly(scipy.linalg.block_diag(*[np.eye(w) if m[k] is None else m[k]
+                                               for w, m in zip(widths, maps)]))
+            if flag else _NONE2 for k, flag in enumerate((self.q_map, self.k_map, self.v_map)))
+        self.heads = Heads(readonly(np.cumsum([0] + widths).astype(np.int64)),
+                           readonly(np.cumsum([0] + qwidths).astype(np.int64)),
                            readonly(src), readonly(src), readonly(covered))
-        self.v_is_x = bool(np.array_equal(src, identity))
-        self.lean = len(hd) == 1 and self.v_is_x
-        self.dh = (0.0,) * d if self.lean and d <= 4 else ()
-        widths = {len(h) for h in hd}
-        width = widths.pop() if len(widths) == 1 else 0
+        self.mapped = self.q_map or self.k_map or self.v_map
+        self.v_is_x = bool(np.array_equal(src, np.arange(d))) and not self.v_map
+        modes = [rule.head_mode(h) for h in range(len(hd))]
+        self.lean = len(hd) == 1 and self.v_is_x and modes[0] == "attention"
+        self.dh = (0.0,) * qwidths[0] if self.lean and qwidths[0] <= 4 else ()
+        qw = set(qwidths)
+        width = qw.pop() if len(qw) == 1 else 0
         self.dense_dh = (0.0,) * width if width <= 4 else ()
         weighting = rule.weighting
         self.mode = weighting.kernel
+        self.hmodes = readonly(np.zeros(0, np.int64)) if rule.head_modes is None else \
+            readonly(np.array([{"attention": self.mode, "uniform": UNIFORM, "frozen": FROZEN}[m]
+                               for m in modes], np.int64))
         self.aff = AFFINITIES[rule.affinity].kernel
         self.cosine = self.mode == ATTENTION and self.aff == COSINE
         salience = np.asarray(rule.salience, dtype=np.float64)
         self.plain_keys = salience.ndim == 0 and float(salience) == 1.0 \
-            and rule.key_norm_clip is None
+            and rule.key_norm_clip is None and not self.k_map
         self.salience = readonly(np.atleast_1d(salience).astype(np.float64))
         self.key_norm_clip = math.inf if rule.key_norm_clip is None else float(rule.key_norm_clip)
-        self.temperature = float(rule.temperature)
-        # x / T == x * (1 / T) exactly when 1 / T is a power of two (T = 1, 0.5, ...).
-        inv = 1.0 / self.temperature
-        exact = inv > 0.0 and math.isfinite(inv) and math.frexp(inv)[0] == 0.5
-        self.inv_temperature = inv if exact else 0.0
+        temps = np.atleast_1d(np.asarray(rule.temperature, dtype=np.float64))
+        self.temps = readonly(temps)
+        self.invs = readonly(_exact_inverse(temps))
         self.confidence = math.inf if rule.confidence is None else float(rule.confidence)
         self.step_size = float(rule.step_size)
         self.stub = readonly(np.atleast_1d(np.asarray(rule.stubbornness, dtype=np.float64)))
@@ -88,10 +115,13 @@ class RuleArrays:
         self.fixed = readonly(np.zeros(0, np.bool_) if rule.fixed is None
                               else np.asarray(rule.fixed, np.bool_))
         self.noise = float(rule.noise)
+        self.drop = float(rule.attention_dropout)
+        self.floor = float(rule.attention_entropy_floor or 0.0)
         self.rule = rule
 
 
 _rule_cache = (None, None, None)  # (rule, width, RuleArrays): the rule of the latest tick
+_weights_cache = (None, None)     # (structure, log weights): the structure of the latest tick
 
 
 def rule_arrays(rule, d):
@@ -104,43 +134,77 @@ def rule_arrays(rule, d):
     return arrays
 
 
-class Prepared:
-    """One tick's kernel arguments: queries, keys, values and the three bundles."""
+def _log_weights(structure):
+    global _weights_cache
+    if _weights_cache[0] is not structure:
+        _weights_cache = (structure, readonly(np.log(structure.data)))
+    return _weights_cache[1]
 
-    def __init__(self, r, X, X0, noise_eps, *, sequential, dense):
+
+class Prepared:
+    """One tick's kernel arguments: queries, keys, values and the four bundles."""
+
+    def __init__(self, r, X, X0, noise_eps, structure, ctx, n_chunks, want_entropy, *,
+                 sequential, dense):
         self.rule_arrays = r
-        V = X if r.v_is_x else np.ascontiguousarray(X[:, r.heads.src])
-        k_is_v = r.plain_keys and not r.cosine
-        q_is_v = not r.cosine
-        if r.mode == UNIFORM or (k_is_v and q_is_v):
-            Q = K = V  # keys are not used (uniform) or equal the values
-            k_is_v = q_is_v = True
+        sources = ctx is not None and ctx.source_opinions is not None
+        if r.mapped or sources:
+            Q, K, V = self._mapped_inputs(r, X, ctx)
+            k_is_v = q_is_v = False
         else:
-            Q, K = _queries_keys(r, V)
+            V = X if r.v_is_x else np.ascontiguousarray(X[:, r.heads.src])
+            k_is_v = r.plain_keys and not r.cosine
+            q_is_v = not r.cosine
+            if r.mode == UNIFORM or (k_is_v and q_is_v):
+                Q = K = V  # keys are not used (uniform) or equal the values
+                k_is_v = q_is_v = True
+            else:
+                Q, K = _queries_keys(r, V)
         # Prefetching the speakers' rows pays once they no longer fit in the caches.
         gathered = K.nbytes + (0 if V is K else V.nbytes)
         prefetch = 0 if gathered <= PREFETCH_ABOVE_BYTES else (1 if V is K else 2)
-        self.att = Attend(r.aff, r.mode, r.temperature, r.inv_temperature, r.confidence, prefetch)
+        weighted = ctx is not None and ctx.weighted
+        self.att = Attend(r.aff, r.mode, r.temps, r.invs, r.confidence, prefetch,
+                          _log_weights(structure) if weighted else readonly(np.zeros(0)),
+                          np.uint64(0 if ctx is None else ctx.edge_key),
+                          0 if ctx is None else int(ctx.step), r.drop, r.floor, r.hmodes)
         noise, eps = (r.noise, np.ascontiguousarray(noise_eps)) \
-            if r.noise > 0 and noise_eps is not None else (0.0, np.zeros((0, 0)))
+            if r.noise > 0 and noise_eps is not None else (0.0, _NONE2)
         self.upd = Update(X0, r.step_size, r.stub, noise, readonly(eps), r.sphere, r.fixed)
         if dense:
             KT = np.ascontiguousarray(K.T)
             VT = KT if V is K else np.ascontiguousarray(V.T)
             self.totals = V.sum(axis=0) if r.mode == UNIFORM and not sequential else np.zeros(0)
         else:
-            KT = VT = np.zeros((0, 0))
+            KT = VT = _NONE2
         # The kernels read everything through read-only views; an in-place regime writes
         # each updated agent's query, key and value back through these writable aliases.
-        none = np.zeros((0, 0))
-        self.ref = Refresh(r.heads, r.v_is_x, k_is_v, q_is_v, r.cosine, r.salience,
-                           r.key_norm_clip, *((Q, K, V, KT, VT) if sequential else (none,) * 5))
+        self.ref = Refresh(r.heads, V is X, k_is_v, q_is_v, r.cosine, r.salience,
+                           r.key_norm_clip, r.q_map, r.k_map, r.v_map, r.WQ, r.WK, r.WV,
+                           *((Q, K, V, KT, VT) if sequential else (_NONE2,) * 5))
         self.Q, self.K, self.V = readonly(Q), readonly(K), readonly(V)
         self.KT, self.VT = readonly(KT), readonly(VT)
+        self.bp = ByProducts(np.zeros(X.shape[0] if want_entropy else 0), np.zeros(n_chunks))
+
+    @staticmethod
+    def _mapped_inputs(r, X, ctx):
+        """Q, K, V head by head from the reference's own derivation (maps, sources)."""
+        from ..dynamics.influence import PLAIN
+
+        parts = [head_inputs(X, r.rule, h, ctx or PLAIN)[1:] for h in range(len(r.rule.heads))]
+        Q, K, V = (np.ascontiguousarray(np.hstack([p[k] for p in parts])) for k in range(3))
+        if r.cosine:
+            qoff = r.heads.qoff
+            for h in range(len(qoff) - 1):
+                Q[:, qoff[h]:qoff[h + 1]] = unit_rows(Q[:, qoff[h]:qoff[h + 1]])
+                K[:, qoff[h]:qoff[h + 1]] = unit_rows(K[:, qoff[h]:qoff[h + 1]])
+        return Q, K, V
 
 
 def _queries_keys(r, V):
     rule = r.rule
+    from ..engine import make_keys
+
     Q = np.empty_like(V) if r.cosine else V
     K = None if r.plain_keys and r.cosine else np.empty_like(V)
     hoff = r.heads.hoff
@@ -160,10 +224,11 @@ def _queries_keys(r, V):
     return Q, K
 
 
-def prepare(rule, X, X0, noise_eps, *, sequential, dense):
+def prepare(rule, X, X0, noise_eps, structure, ctx, n_chunks, want_entropy, *, sequential,
+            dense):
     """The tick's :class:`Prepared` arguments for opinions ``X``."""
-    return Prepared(rule_arrays(rule, X.shape[1]), X, X0, noise_eps, sequential=sequential,
-                    dense=dense)
+    return Prepared(rule_arrays(rule, X.shape[1]), X, X0, noise_eps, structure, ctx, n_chunks,
+                    want_entropy, sequential=sequential, dense=dense)
 
 
 def aligned_empty(shape):

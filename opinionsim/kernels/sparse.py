@@ -14,7 +14,10 @@ the latest opinions):
 
 - :func:`lean`: one head over all dimensions, values = opinions; the head
   width (1 to 4) is a compile-time constant, so the column loops unroll;
-- :func:`heads`: any heads (several, partial or permuted).
+- :func:`heads`: any heads (several, partial, permuted, ablated or mapped).
+
+A row with ties dropped this tick, prior edge weights or an entropy floor goes
+through :func:`.weights.option_weights`; the plain row keeps its own loops.
 
 What they support is declared in :data:`SUPPORTS`; the dispatcher never sends
 them anything else.
@@ -26,10 +29,11 @@ import math
 
 import numpy as np
 
-from ..dynamics.affinities import COSINE, DISTANCE, DOT
-from ..dynamics.weighting import ATTENTION, BOUNDED, UNIFORM
+from ..dynamics.affinities import DISTANCE, DOT
+from ..dynamics.weighting import BOUNDED, FROZEN, UNIFORM
 from .intrinsics import exp_le0, jit, prefetch_row
-from .rows import finish_row, normalise_row, refresh_row
+from .rows import finish_row, normalise_row, refresh_row, worse
+from .weights import draw_kept, option_weights
 
 __all__ = ["SUPPORTS", "lean", "heads"]
 
@@ -183,40 +187,71 @@ def _weighted_sums(a, n, indices, V, w, c0, c1, res):
 
 
 @jit(inline="always")
-def _head_sums(DH, i, c0, c1, a, b, a2, b2, indices, Q, K, V, aff, mode, temperature,
-               inv_temperature, confidence, prefetch, buf, res):
-    """Weighted sums of head columns [c0, c1) heard by listener i over edges [a, b).
+def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode, T, inv,
+               confidence, prefetch, opts, lw, key, step, drop, floor, want_h, buf, kept, res):
+    """Weighted sums of value columns [v0, v1) heard by listener i over edges [a, b).
 
-    Writes the unnormalised sums to res[c0:c1] and returns the total weight,
-    0 when the listener is silent (no edge, or nobody within the confidence).
-    ``inv_temperature`` is 1 / temperature where that is exact (a power of two),
-    else 0: multiplying by it then gives the reference's quotient bit for bit.
+    Scores read query/key columns [q0, q1). Writes the unnormalised sums to
+    res[v0:v1] and returns ``(total weight, Σ w z)`` (see :mod:`.weights`);
+    the total is 0 when the listener is silent (no edge, every tie dropped, or
+    nobody within the confidence). ``inv`` is 1 / T where that is exact (a
+    power of two), else 0: multiplying by it then gives the reference's
+    quotient bit for bit. ``opts``: a tie may be dropped, weighted, or the
+    temperature floored (the row goes to :func:`.weights.option_weights`).
     """
     n = b - a
     if n == 0:
-        return 0.0
-    if mode == UNIFORM:
+        return 0.0, 0.0
+    hz = 0.0
+    if mode == UNIFORM and not opts:
         for e in range(a, b):
             if prefetch > 0:
                 _prefetch_ahead(indices, e, b, a2, b2, V)
             buf[e - a] = 1.0
     else:
-        dist = mode == BOUNDED or aff == DISTANCE
-        scale = math.sqrt(c1 - c0) if aff == DOT else 1.0
-        m = _scores(DH, i, c0, c1, a, b, a2, b2, indices, Q, K, V, dist, scale, prefetch, buf)
-        if mode == BOUNDED:
-            # sqrt(fl(x**2)) == |x| in IEEE arithmetic, as in the reference: ties at the radius
-            # count.
+        m = 0.0
+        if mode != UNIFORM:
+            dist = mode == BOUNDED or aff == DISTANCE
+            scale = math.sqrt(q1 - q0) if aff == DOT else 1.0
+            m = _scores(DH, i, q0, q1, a, b, a2, b2, indices, Q, K, V, dist, scale, prefetch,
+                        buf)
+            if mode == BOUNDED:
+                # sqrt(fl(x**2)) == |x| in IEEE arithmetic, as in the reference: ties at the
+                # radius count.
+                for t in range(n):
+                    buf[t] = 1.0 if math.sqrt(-buf[t]) <= confidence else 0.0
+        if opts:
+            n_kept = n
+            if drop > 0.0:
+                n_kept = draw_kept(key, step, a, n, drop, kept)
+                if n_kept == 0:
+                    return 0.0, 0.0
+            else:
+                for t in range(n):
+                    kept[t] = True
+            hz = option_weights(buf, kept, n, n_kept, lw, a, lw.shape[0] > 0, mode, T, floor)
+        elif mode == BOUNDED:
+            pass
+        elif want_h:
             for t in range(n):
-                buf[t] = 1.0 if math.sqrt(-buf[t]) <= confidence else 0.0
-        elif inv_temperature > 0.0:
+                z = (buf[t] - m) * inv if inv > 0.0 else (buf[t] - m) / T
+                w = exp_le0(z)
+                buf[t] = w
+                hz += w * z
+        elif inv > 0.0:
             for t in range(n):
-                buf[t] = exp_le0((buf[t] - m) * inv_temperature)
+                buf[t] = exp_le0((buf[t] - m) * inv)
         else:
             for t in range(n):
-                buf[t] = exp_le0((buf[t] - m) / temperature)
+                buf[t] = exp_le0((buf[t] - m) / T)
     # One call site: a second inlined copy of this loop slows the whole kernel down.
-    return _weighted_sums(a, n, indices, V, buf, c0, c1, res)
+    return _weighted_sums(a, n, indices, V, buf, v0, v1, res), hz
+
+
+@jit(inline="always")
+def entropy(total, hz):
+    """Entropy (nats) of weights whose sum is ``total`` and ``Σ w z = hz``; 0 when silent."""
+    return math.log(total) - hz / total if total > 0.0 else 0.0
 
 
 @jit(inline="always")
@@ -259,26 +294,38 @@ def _prefetch_order(r, order, indptr, indices, X, K):
 
 
 # ---- row kernels ---------------------------------------------------------------------------
-# ``dh`` is a tuple whose length is the head width when it is 1 to 4 (0 otherwise): a
+# ``dh`` is a tuple whose length is the query width when it is 1 to 4 (0 otherwise): a
 # compile-time constant, so each width used gets its own specialised machine code. Every
 # input array is read-only and every regime uses the same types, so each width compiles once.
+# Arguments arrive in named tuples (packing.py) and are unpacked once, at the top.
 
 @jit()
-def lean(dh, lo, hi, rows, sequential, indptr, indices, Q, K, X, att, upd, ref, out):
-    """Rows lo..hi (or rows[lo:hi]) of an update with one head over all columns.
+def lean(dh, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, upd, ref, bp,
+         out):
+    """Rows lo..hi (or rows[lo:hi]) of an update with one head over all dimensions.
 
     ``sequential``: ``rows`` is the activation order and ``out`` is the array
     that ``X`` views, updated in place, each agent's key refreshed (through
-    ``ref``) before the next one listens.
+    ``ref``) before the next one listens. ``V`` is ``X`` itself unless values
+    are mapped or sources speak (then agents' rows first, sources after).
+    By-products: ``bp.largest[chunk]`` (the largest squared change) and, when
+    asked, ``bp.entropy[i]`` (attention entropy in nats).
     """
-    aff, mode, temperature, inv_temperature, confidence, prefetch = att
+    aff, mode, temps, invs, confidence, prefetch, lw, key, step, drop, floor, hmodes = att
     X0, step_size, stub, noise, eps, sphere, fixed = upd
+    entropy_out, largest_out = bp
+    want_h = entropy_out.shape[0] > 0
+    opts = drop > 0.0 or lw.shape[0] > 0 or floor > 0.0
     has_fixed = fixed.shape[0] > 0
+    per_agent_t = temps.shape[0] > 1
     DH = len(dh)
     d = X.shape[1]
+    dq = Q.shape[1]
     use_rows = rows.shape[0] > 0
     buf = np.empty(_max_degree(lo, hi, rows, indptr))
+    kept = np.empty(buf.shape[0], np.bool_)
     res = np.empty(d)
+    largest = 0.0
     end = 0 if use_rows else indptr[hi]
     for r in range(lo, hi):
         i = rows[r] if use_rows else r
@@ -292,14 +339,18 @@ def lean(dh, lo, hi, rows, sequential, indptr, indices, Q, K, X, att, upd, ref, 
         a = indptr[i]
         b = indptr[i + 1]
         a2, b2 = _next_edges(r, hi, rows, indptr, b, end)
-        silent = b == a
-        if not silent:
-            total = _head_sums(DH, i, 0, d, a, b, a2, b2, indices, Q, K, X, aff, mode,
-                               temperature, inv_temperature, confidence, prefetch, buf, res)
-            silent = total == 0.0
+        T = temps[i] if per_agent_t else temps[0]
+        inv = invs[i] if per_agent_t else invs[0]
+        total, hz = _head_sums(DH, i, 0, dq, 0, d, a, b, a2, b2, indices, Q, K, V, aff, mode,
+                               T, inv, confidence, prefetch, opts, lw, key, step, drop, floor,
+                               want_h, buf, kept, res)
+        silent = total == 0.0
+        if want_h:
+            entropy_out[i] = entropy(total, hz)
         s = stub[i] if stub.shape[0] > 1 else stub[0]
         # In place (sequential), column c is read just before it is overwritten, and the
         # social term (which may include row i itself) is complete by then.
+        change = 0.0
         for c in range(d):
             x = X[i, c]
             social = x if silent else res[c] / total
@@ -308,24 +359,37 @@ def lean(dh, lo, hi, rows, sequential, indptr, indices, Q, K, X, att, upd, ref, 
                 v = s * X0[i, c] + (1.0 - s) * v
             if noise > 0.0:
                 v += noise * eps[i, c]
+            if not sphere:
+                change += (v - x) * (v - x)
+            res[c] = x  # the old row, for the change on the sphere (res[c] is used up)
             out[i, c] = v
         if sphere:
             normalise_row(out, i)
+            for c in range(d):
+                change += (out[i, c] - res[c]) * (out[i, c] - res[c])
+        largest = worse(change, largest)
         if sequential:
             refresh_row(i, X, ref)
+    largest_out[chunk] = largest
 
 
 @jit()
-def heads(lo, hi, rows, sequential, indptr, indices, Q, K, V, X, att, upd, ref, out):
-    """Like :func:`lean` for any heads (several, partial or permuted)."""
-    aff, mode, temperature, inv_temperature, confidence, prefetch = att
+def heads(lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, upd, ref, bp, out):
+    """Like :func:`lean` for any heads (several, partial, permuted, ablated or mapped)."""
+    aff, mode, temps, invs, confidence, prefetch, lw, key, step, drop, floor, hmodes = att
     X0, step_size, stub, noise, eps, sphere, fixed = upd
+    hoff, qoff, src, dst, covered = ref.heads
+    entropy_out, largest_out = bp
+    want_h = entropy_out.shape[0] > 0
+    opts = drop > 0.0 or lw.shape[0] > 0 or floor > 0.0
     has_fixed = fixed.shape[0] > 0
-    hoff, src, dst, covered = ref.heads
+    per_agent_t = temps.shape[0] > 1
     use_rows = rows.shape[0] > 0
     buf = np.empty(_max_degree(lo, hi, rows, indptr))
+    kept = np.empty(buf.shape[0], np.bool_)
     res = np.empty(V.shape[1])
     soc = np.empty(X.shape[1])
+    largest = 0.0
     end = 0 if use_rows else indptr[hi]
     d = X.shape[1]
     for r in range(lo, hi):
@@ -340,15 +404,28 @@ def heads(lo, hi, rows, sequential, indptr, indices, Q, K, V, X, att, upd, ref, 
         a = indptr[i]
         b = indptr[i + 1]
         a2, b2 = _next_edges(r, hi, rows, indptr, b, end)
+        T = temps[i] if per_agent_t else temps[0]
+        inv = invs[i] if per_agent_t else invs[0]
         for c in range(d):
             soc[c] = X[i, c]
+        h_sum = 0.0
+        live = 0
         for h in range(hoff.shape[0] - 1):
-            c0 = hoff[h]
-            c1 = hoff[h + 1]
-            total = _head_sums(0, i, c0, c1, a, b, a2, b2, indices, Q, K, V, aff, mode,
-                               temperature, inv_temperature, confidence, prefetch, buf, res)
-            for t in range(c0, c1):
-                soc[dst[t]] = res[t] / total if total != 0.0 else V[i, t]
-        finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere, out)
+            hmode = hmodes[h] if hmodes.shape[0] > 0 else mode
+            if hmode == FROZEN:
+                continue
+            total, hz = _head_sums(0, i, qoff[h], qoff[h + 1], hoff[h], hoff[h + 1], a, b, a2,
+                                   b2, indices, Q, K, V, aff, hmode, T, inv, confidence,
+                                   prefetch, opts, lw, key, step, drop, floor, want_h, buf, kept,
+                                   res)
+            for t in range(hoff[h], hoff[h + 1]):
+                soc[dst[t]] = res[t] / total if total != 0.0 else X[i, dst[t]]
+            h_sum += entropy(total, hz)
+            live += 1
+        if want_h:
+            entropy_out[i] = h_sum / live if live > 0 else 0.0
+        change = finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere, out)
+        largest = worse(change, largest)
         if sequential:
             refresh_row(i, X, ref)
+    largest_out[chunk] = largest

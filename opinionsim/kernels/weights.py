@@ -1,0 +1,173 @@
+"""One listener's scores to attention weights when options are on: dropped ties, prior edge
+weights, a per-agent temperature, an entropy floor (the compiled counterpart of
+:func:`opinionsim.dynamics.weighting.segment_softmax` and ``floor_temperature``).
+
+The plain case (no option) stays in the row kernels' own tight loops; a row with
+an option on is handed here. Every function leaves ``buf[t] = exp(z_t)`` (the
+unnormalised weight of edge ``t``, 0 for a dropped tie or one outside the
+confidence) and returns ``Σ_t w_t z_t``, from which the row's entropy is
+``ln Σw − Σ w z / Σw``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..dynamics.weighting import (
+    ATTENTION,
+    BOUNDED,
+    FLOOR_FLAT,
+    FLOOR_MAX_ITER,
+    FLOOR_TOL,
+    UNIFORM,
+)
+from .intrinsics import edge_uniform, exp_le0, jit
+
+__all__ = ["draw_kept", "option_weights"]
+
+
+@jit(inline="always")
+def draw_kept(key, step, first, n, drop, kept):
+    """The tick's coins for edges ``first .. first + n``: kept[t] and how many are kept."""
+    count = 0
+    for t in range(n):
+        keep = edge_uniform(key, step, first + t) >= drop
+        kept[t] = keep
+        count += keep
+    return count
+
+
+@jit()
+def _entropy_at(buf, kept, n, lw, lw0, weighted, m, y):
+    """Entropy of ``p ∝ exp(e^{-y} (s − m) + ln w)`` over the kept edges, and dH/d(ln T)."""
+    beta = math.exp(-y)
+    zmax = -np.inf
+    for t in range(n):
+        if kept[t]:
+            z = beta * (buf[t] - m) + (lw[lw0 + t] if weighted else 0.0)
+            zmax = max(zmax, z)
+    Z = 0.0
+    su = 0.0
+    sl = 0.0
+    sz = 0.0
+    for t in range(n):
+        if kept[t]:
+            u = buf[t] - m
+            lwt = lw[lw0 + t] if weighted else 0.0
+            z = beta * u + lwt
+            w = math.exp(z - zmax)
+            Z += w
+            su += w * u
+            sl += w * lwt
+            sz += w * (z - zmax)
+    mean_u = su / Z
+    mean_l = sl / Z
+    var = 0.0
+    cov = 0.0
+    for t in range(n):
+        if kept[t]:
+            u = buf[t] - m
+            lwt = lw[lw0 + t] if weighted else 0.0
+            z = beta * u + lwt
+            p = math.exp(z - zmax) / Z
+            var += p * (u - mean_u) ** 2
+            cov += p * (u - mean_u) * (lwt - mean_l)
+    return math.log(Z) - sz / Z, beta * cov + beta * beta * var
+
+
+@jit()
+def _floor_temperature(buf, kept, n, n_kept, lw, lw0, weighted, m, T, floor):
+    """``dynamics.weighting._floor_row``, step for step (see ``floor_temperature``)."""
+    target = floor * math.log(n_kept)
+    spread = 0.0
+    for t in range(n):
+        if kept[t]:
+            spread = max(spread, m - buf[t])
+    if target >= math.log(n_kept) * (1.0 - FLOOR_TOL) or spread == 0.0:
+        return np.inf
+    lo = math.log(T)
+    H, _ = _entropy_at(buf, kept, n, lw, lw0, weighted, m, lo)
+    if H >= target:
+        return T
+    hi = lo
+    while True:
+        hi += math.log(16.0)
+        if spread * math.exp(-hi) < FLOOR_FLAT:
+            return np.inf
+        H, _ = _entropy_at(buf, kept, n, lw, lw0, weighted, m, hi)
+        if H >= target:
+            break
+        lo = hi
+    y = hi
+    for _ in range(FLOOR_MAX_ITER):
+        H, dH = _entropy_at(buf, kept, n, lw, lw0, weighted, m, y)
+        f = H - target
+        if abs(f) <= FLOOR_TOL:
+            return math.exp(y)
+        if f < 0:
+            lo = y
+        else:
+            hi = y
+        if hi - lo <= FLOOR_TOL:
+            break
+        step = y - f / dH if dH > 0 else np.nan
+        y = step if lo < step < hi else 0.5 * (lo + hi)
+    return math.exp(hi)
+
+
+@jit()
+def option_weights(buf, kept, n, n_kept, lw, lw0, weighted, mode, T, floor):
+    """Weights of one row in place (see the module docstring); returns ``Σ w z``.
+
+    ``buf[:n]`` holds the scores (attention) or the within-confidence flags 1/0
+    (bounded confidence; unused for uniform); ``kept[t]`` False marks a tie
+    dropped this tick; ``lw[lw0 + t]`` is edge t's log prior weight when
+    ``weighted``; ``T`` is the row's temperature; ``floor`` the entropy floor
+    (0: none).
+    """
+    hz = 0.0
+    if mode == ATTENTION:
+        m = -np.inf
+        for t in range(n):
+            if kept[t] and buf[t] > m:
+                m = buf[t]
+        if floor > 0.0 and n_kept >= 2 and T < np.inf:
+            T = _floor_temperature(buf, kept, n, n_kept, lw, lw0, weighted, m, T, floor)
+        if weighted:
+            zmax = -np.inf
+            for t in range(n):
+                if kept[t]:
+                    buf[t] = buf[t] / T + lw[lw0 + t]
+                    zmax = max(zmax, buf[t])
+            for t in range(n):
+                z = buf[t] - zmax
+                w = exp_le0(z) if kept[t] else 0.0
+                buf[t] = w
+                hz += w * z if w > 0.0 else 0.0
+        else:
+            for t in range(n):
+                z = (buf[t] - m) / T
+                w = exp_le0(z) if kept[t] else 0.0
+                buf[t] = w
+                hz += w * z if w > 0.0 else 0.0
+        return hz
+    zmax = 0.0
+    if weighted and mode == UNIFORM:
+        zmax = -np.inf
+        for t in range(n):
+            if kept[t]:
+                zmax = max(zmax, lw[lw0 + t])
+    for t in range(n):
+        inside = kept[t] and (mode == UNIFORM or buf[t] > 0.0)
+        z = (lw[lw0 + t] - zmax) if weighted else 0.0
+        if not inside:
+            buf[t] = 0.0
+        elif mode == BOUNDED and weighted:
+            buf[t] = math.exp(z)  # the reference weighs the within-radius ties by exp(ln w)
+            hz += buf[t] * z
+        else:
+            buf[t] = exp_le0(z)
+            hz += buf[t] * z
+    return hz
