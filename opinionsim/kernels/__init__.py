@@ -182,21 +182,23 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx, 
                 want_entropy, sequential=sequential, dense=is_dense)
     r = p.rule_arrays
     Q, K, V = p.Q, p.K, p.V
+    ok = (0.0,) if r.drop > 0.0 or r.floor > 0.0 or len(p.att.lw) > 0 else ()
+    hk = (0.0,) if want_entropy else ()
     if is_dense:
         totals = readonly(p.totals)
 
         def task(c):
-            dense(r.dense_dh, bounds[c], bounds[c + 1], rows, sequential, c,
+            dense(r.dense_dh, ok, hk, bounds[c], bounds[c + 1], rows, sequential, c,
                   adjacency.include_self, Q, p.KT, p.VT, totals, X, p.att, p.upd, p.ref, p.bp,
                   out)
     elif r.lean:
         def task(c):
-            lean(r.dh, bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q, K, V,
-                 X, p.att, p.upd, p.ref, p.bp, out)
+            lean(r.dh, ok, hk, bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q,
+                 K, V, X, p.att, p.upd, p.ref, p.bp, out)
     else:
         def task(c):
-            heads(bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q, K, V, X,
-                  p.att, p.upd, p.ref, p.bp, out)
+            heads(ok, hk, bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q, K, V,
+                  X, p.att, p.upd, p.ref, p.bp, out)
 
     threads.run_chunks(task, n_chunks, n_threads)
     if byproducts is not None:

@@ -178,8 +178,8 @@ def _dense_head(DH, i, c0, c1, v0, v1, include_self, Q, KT, VT, totals, have_tot
 
 
 @jit()
-def dense(dh, lo, hi, rows, sequential, chunk, include_self, Q, KT, VT, totals, X, att, upd, ref,
-          bp, out):
+def dense(dh, ok, hk, lo, hi, rows, sequential, chunk, include_self, Q, KT, VT, totals, X, att,
+          upd, ref, bp, out):
     """Rows lo..hi (or rows[lo:hi]) of an update on the complete graph.
 
     ``sequential``: ``rows`` is the activation order, ``out`` is the array ``X``
@@ -192,8 +192,8 @@ def dense(dh, lo, hi, rows, sequential, chunk, include_self, Q, KT, VT, totals, 
     X0, step_size, stub, noise, eps, sphere, fixed = upd
     hoff, qoff, src, dst, covered = ref.heads
     entropy_out, largest_out = bp
-    want_h = entropy_out.shape[0] > 0
-    opts = drop > 0.0 or floor > 0.0
+    want_h = len(hk) > 0  # compile-time flags, as in sparse.lean
+    opts = len(ok) > 0
     has_fixed = fixed.shape[0] > 0
     per_agent_t = temps.shape[0] > 1
     DH = len(dh)

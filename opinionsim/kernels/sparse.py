@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from ..dynamics.affinities import DISTANCE, DOT
-from ..dynamics.weighting import BOUNDED, FROZEN, UNIFORM
+from ..dynamics.weighting import ATTENTION, BOUNDED, FROZEN, UNIFORM
 from .intrinsics import exp_le0, jit, prefetch_row
 from .rows import finish_row, normalise_row, refresh_row, worse
 from .weights import draw_kept, option_weights
@@ -121,15 +121,19 @@ def _scores(DH, i, c0, c1, a, b, a2, b2, indices, Q, K, V, dist, scale, prefetch
 
 
 @jit(inline="always")
-def _weighted_sums(a, n, indices, V, w, c0, c1, res):
-    """res[c] = sum_t w[t] V[j_t, c] for c in [c0, c1); returns sum_t w[t].
+def _weighted_sums(a, n, indices, V, w, c0, c1, res, zb, want_h):
+    """res[c] = sum_t w[t] V[j_t, c] for c in [c0, c1); returns (sum_t w[t], sum_t w[t] zb[t]).
 
-    Four scalar accumulators per pass over the edges keep the sums in registers.
+    Four scalar accumulators per pass over the edges keep the sums in registers;
+    the entropy's sum rides along (an independent chain, so it costs no latency)
+    when ``want_h``.
     """
     total = 0.0
+    hz = 0.0
     c = c0
     while c + 4 <= c1:
         total = 0.0
+        hz = 0.0
         s0 = 0.0
         s1 = 0.0
         s2 = 0.0
@@ -138,6 +142,8 @@ def _weighted_sums(a, n, indices, V, w, c0, c1, res):
             j = indices[a + t]
             wt = w[t]
             total += wt
+            if want_h:
+                hz += wt * zb[t]
             s0 += wt * V[j, c]
             s1 += wt * V[j, c + 1]
             s2 += wt * V[j, c + 2]
@@ -150,6 +156,7 @@ def _weighted_sums(a, n, indices, V, w, c0, c1, res):
     rest = c1 - c
     if rest == 3:
         total = 0.0
+        hz = 0.0
         s0 = 0.0
         s1 = 0.0
         s2 = 0.0
@@ -157,6 +164,8 @@ def _weighted_sums(a, n, indices, V, w, c0, c1, res):
             j = indices[a + t]
             wt = w[t]
             total += wt
+            if want_h:
+                hz += wt * zb[t]
             s0 += wt * V[j, c]
             s1 += wt * V[j, c + 1]
             s2 += wt * V[j, c + 2]
@@ -165,30 +174,36 @@ def _weighted_sums(a, n, indices, V, w, c0, c1, res):
         res[c + 2] = s2
     elif rest == 2:
         total = 0.0
+        hz = 0.0
         s0 = 0.0
         s1 = 0.0
         for t in range(n):
             j = indices[a + t]
             wt = w[t]
             total += wt
+            if want_h:
+                hz += wt * zb[t]
             s0 += wt * V[j, c]
             s1 += wt * V[j, c + 1]
         res[c] = s0
         res[c + 1] = s1
     elif rest == 1:
         total = 0.0
+        hz = 0.0
         s0 = 0.0
         for t in range(n):
             wt = w[t]
             total += wt
+            if want_h:
+                hz += wt * zb[t]
             s0 += wt * V[indices[a + t], c]
         res[c] = s0
-    return total
+    return total, hz
 
 
 @jit(inline="always")
 def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode, T, inv,
-               confidence, prefetch, opts, lw, key, step, drop, floor, want_h, buf, kept, res):
+               confidence, prefetch, opts, lw, key, step, drop, floor, buf, zb, kept, res):
     """Weighted sums of value columns [v0, v1) heard by listener i over edges [a, b).
 
     Scores read query/key columns [q0, q1). Writes the unnormalised sums to
@@ -197,18 +212,19 @@ def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode,
     nobody within the confidence). ``inv`` is 1 / T where that is exact (a
     power of two), else 0: multiplying by it then gives the reference's
     quotient bit for bit. ``opts``: a tie may be dropped, weighted, or the
-    temperature floored (the row goes to :func:`.weights.option_weights`).
+    temperature floored (the row goes to :func:`.weights.option_weights`). An
+    empty ``zb`` means no entropy is wanted.
     """
     n = b - a
-    if n == 0:
-        return 0.0, 0.0
+    want_h = zb.shape[0] > 0
     hz = 0.0
+    sum_h = want_h and mode == ATTENTION  # Σ w z rides on the weighted sums (zb holds z)
     if mode == UNIFORM and not opts:
         for e in range(a, b):
             if prefetch > 0:
                 _prefetch_ahead(indices, e, b, a2, b2, V)
             buf[e - a] = 1.0
-    else:
+    elif n > 0:
         m = 0.0
         if mode != UNIFORM:
             dist = mode == BOUNDED or aff == DISTANCE
@@ -221,23 +237,32 @@ def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode,
                 for t in range(n):
                     buf[t] = 1.0 if math.sqrt(-buf[t]) <= confidence else 0.0
         if opts:
+            sum_h = False
             n_kept = n
             if drop > 0.0:
                 n_kept = draw_kept(key, step, a, n, drop, kept)
-                if n_kept == 0:
-                    return 0.0, 0.0
             else:
                 for t in range(n):
                     kept[t] = True
-            hz = option_weights(buf, kept, n, n_kept, lw, a, lw.shape[0] > 0, mode, T, floor)
+            if n_kept == 0:
+                for t in range(n):
+                    buf[t] = 0.0
+            else:
+                hz = option_weights(buf, kept, n, n_kept, lw, a, lw.shape[0] > 0, mode, T,
+                                    floor)
         elif mode == BOUNDED:
-            pass
+            pass  # weights 1 or 0: Σ w z = 0
         elif want_h:
-            for t in range(n):
-                z = (buf[t] - m) * inv if inv > 0.0 else (buf[t] - m) / T
-                w = exp_le0(z)
-                buf[t] = w
-                hz += w * z
+            if inv > 0.0:
+                for t in range(n):
+                    z = (buf[t] - m) * inv
+                    zb[t] = z
+                    buf[t] = exp_le0(z)
+            else:
+                for t in range(n):
+                    z = (buf[t] - m) / T
+                    zb[t] = z
+                    buf[t] = exp_le0(z)
         elif inv > 0.0:
             for t in range(n):
                 buf[t] = exp_le0((buf[t] - m) * inv)
@@ -245,7 +270,8 @@ def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode,
             for t in range(n):
                 buf[t] = exp_le0((buf[t] - m) / T)
     # One call site: a second inlined copy of this loop slows the whole kernel down.
-    return _weighted_sums(a, n, indices, V, buf, v0, v1, res), hz
+    total, zsum = _weighted_sums(a, n, indices, V, buf, v0, v1, res, zb, sum_h)
+    return total, zsum if sum_h else hz
 
 
 @jit(inline="always")
@@ -297,11 +323,14 @@ def _prefetch_order(r, order, indptr, indices, X, K):
 # ``dh`` is a tuple whose length is the query width when it is 1 to 4 (0 otherwise): a
 # compile-time constant, so each width used gets its own specialised machine code. Every
 # input array is read-only and every regime uses the same types, so each width compiles once.
+# ``ok`` and ``hk`` are tuples whose lengths say, at compile time, whether a row may have options
+# (dropout, prior weights, an entropy floor) and whether the entropy is wanted: the plain step
+# compiles without that code, which otherwise costs it ~10% even when never run.
 # Arguments arrive in named tuples (packing.py) and are unpacked once, at the top.
 
 @jit()
-def lean(dh, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, upd, ref, bp,
-         out):
+def lean(dh, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, upd, ref,
+         bp, out):
     """Rows lo..hi (or rows[lo:hi]) of an update with one head over all dimensions.
 
     ``sequential``: ``rows`` is the activation order and ``out`` is the array
@@ -314,8 +343,8 @@ def lean(dh, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, 
     aff, mode, temps, invs, confidence, prefetch, lw, key, step, drop, floor, hmodes = att
     X0, step_size, stub, noise, eps, sphere, fixed = upd
     entropy_out, largest_out = bp
-    want_h = entropy_out.shape[0] > 0
-    opts = drop > 0.0 or lw.shape[0] > 0 or floor > 0.0
+    want_h = len(hk) > 0  # compile-time: a plain step compiles without the option code
+    opts = len(ok) > 0
     has_fixed = fixed.shape[0] > 0
     per_agent_t = temps.shape[0] > 1
     DH = len(dh)
@@ -324,6 +353,7 @@ def lean(dh, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, 
     use_rows = rows.shape[0] > 0
     buf = np.empty(_max_degree(lo, hi, rows, indptr))
     kept = np.empty(buf.shape[0], np.bool_)
+    zb = np.empty(buf.shape[0] if want_h else 0)
     res = np.empty(d)
     largest = 0.0
     end = 0 if use_rows else indptr[hi]
@@ -343,7 +373,7 @@ def lean(dh, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, 
         inv = invs[i] if per_agent_t else invs[0]
         total, hz = _head_sums(DH, i, 0, dq, 0, d, a, b, a2, b2, indices, Q, K, V, aff, mode,
                                T, inv, confidence, prefetch, opts, lw, key, step, drop, floor,
-                               want_h, buf, kept, res)
+                               buf, zb, kept, res)
         silent = total == 0.0
         if want_h:
             entropy_out[i] = entropy(total, hz)
@@ -374,19 +404,21 @@ def lean(dh, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, 
 
 
 @jit()
-def heads(lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, upd, ref, bp, out):
+def heads(ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, upd, ref, bp,
+          out):
     """Like :func:`lean` for any heads (several, partial, permuted, ablated or mapped)."""
     aff, mode, temps, invs, confidence, prefetch, lw, key, step, drop, floor, hmodes = att
     X0, step_size, stub, noise, eps, sphere, fixed = upd
     hoff, qoff, src, dst, covered = ref.heads
     entropy_out, largest_out = bp
-    want_h = entropy_out.shape[0] > 0
-    opts = drop > 0.0 or lw.shape[0] > 0 or floor > 0.0
+    want_h = len(hk) > 0  # compile-time: a plain step compiles without the option code
+    opts = len(ok) > 0
     has_fixed = fixed.shape[0] > 0
     per_agent_t = temps.shape[0] > 1
     use_rows = rows.shape[0] > 0
     buf = np.empty(_max_degree(lo, hi, rows, indptr))
     kept = np.empty(buf.shape[0], np.bool_)
+    zb = np.empty(buf.shape[0] if want_h else 0)
     res = np.empty(V.shape[1])
     soc = np.empty(X.shape[1])
     largest = 0.0
@@ -416,7 +448,7 @@ def heads(lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, upd
                 continue
             total, hz = _head_sums(0, i, qoff[h], qoff[h + 1], hoff[h], hoff[h + 1], a, b, a2,
                                    b2, indices, Q, K, V, aff, hmode, T, inv, confidence,
-                                   prefetch, opts, lw, key, step, drop, floor, want_h, buf, kept,
+                                   prefetch, opts, lw, key, step, drop, floor, buf, zb, kept,
                                    res)
             for t in range(hoff[h], hoff[h + 1]):
                 soc[dst[t]] = res[t] / total if total != 0.0 else X[i, dst[t]]
