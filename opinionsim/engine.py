@@ -346,12 +346,17 @@ def _attend_dense(Q, K, V, graph, *, temperature, affinity, uniform, rows=None,
     for start in range(0, len(todo), block):
         idx = todo[start:start + block]
         S = score.all_pairs(Q[idx], K)
+        own = (np.arange(len(idx)), idx)
         if not graph.include_self:
-            S[np.arange(len(idx)), idx] = -np.inf
+            S[own] = -np.inf
         row_max = S.max(axis=1, keepdims=True)
         empty = row_max[:, 0] == -np.inf
         row_max[empty] = 0.0
+        if not graph.include_self:
+            S[own] = row_max[:, 0]  # exp(0) = 1, then 0 below: finite at T = inf too
         E = np.exp((S - row_max) / (T[idx, None] if T.ndim else T))
+        if not graph.include_self:
+            E[own] = 0.0
         sums = E.sum(axis=1, keepdims=True)
         sums[empty] = 1.0
         out[idx] = (E @ V) / sums

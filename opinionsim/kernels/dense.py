@@ -153,8 +153,9 @@ def _dense_head(DH, i, c0, c1, v0, v1, include_self, Q, KT, VT, totals, have_tot
         for j in range(n):
             if buf[j] > m:
                 m = buf[j]
-        # z is clamped where exp underflows anyway, so that the excluded self (-inf) adds
-        # 0 * -746 to the entropy sum rather than NaN.
+        if not include_self:
+            buf[i] = m  # weight 1 (z = 0) below, then set to 0: finite even at T = inf
+        # z is clamped where exp underflows anyway (NaN passes through: it must not hide).
         if inv_temperature > 0.0:
             for j in range(n):
                 z = (buf[j] - m) * inv_temperature
@@ -169,6 +170,8 @@ def _dense_head(DH, i, c0, c1, v0, v1, include_self, Q, KT, VT, totals, have_tot
                 w = exp_le0(z)
                 buf[j] = w
                 hz += w * z
+        if not include_self:
+            buf[i] = 0.0
     total = _sum8(buf, n)
     if total == 0.0:
         return 0.0, 0.0
