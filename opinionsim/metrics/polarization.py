@@ -668,8 +668,12 @@ def opinion_clusters(X, *, tol):
     One-dimensional opinions are sorted and split at gaps > ``tol``
     (O(N log N)). For ``dim > 1`` identical rows are merged, then the pairs
     within ``tol`` are found with :class:`scipy.spatial.cKDTree` and joined
-    with :func:`scipy.sparse.csgraph.connected_components`; time and memory
-    grow with the number of such pairs among distinct opinions.
+    with :func:`scipy.sparse.csgraph.connected_components`. Dense data
+    (many agents per grid cell of side :math:`\mathrm{tol}/(2\sqrt{dim})`)
+    are first joined cell by cell, so a consensus or well-separated dense
+    camps cost O(N log N) rather than the square of a cluster's size; only
+    points near the boundary between two dense clusters closer than about
+    ``tol`` are still compared pair by pair.
 
     Parameters
     ----------
@@ -713,17 +717,67 @@ def opinion_clusters(X, *, tol):
         raw[order] = np.concatenate(([0], np.cumsum(breaks)))
         return canonical_labels(raw)
     points, inverse = np.unique(X, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    m = points.shape[0]
+    return canonical_labels(_linked_components(points, tol)[inverse.ravel()])
+
+
+def _components(k, pairs):
+    """Connected components of ``k`` nodes joined by the rows of the ``(p, 2)`` array ``pairs``."""
     from scipy.sparse.csgraph import connected_components  # imported when first needed
+
+    graph = sp.coo_array((np.ones(pairs.shape[0]), (pairs[:, 0], pairs[:, 1])), shape=(k, k))
+    return connected_components(graph, directed=False)[1]
+
+
+def _linked_components(points, tol):
+    """Components of distinct ``points`` (dim > 1) chained by distances <= ``tol``.
+
+    Listing every pair within ``tol`` costs the square of a dense cluster's
+    size, so dense data go through a grid first. With cells of side
+    h = tol / (2 sqrt(dim)), any two points in one cell or
+    in touching cells (Chebyshev offset <= 1) are within ``tol``: those
+    cells are joined outright. Pairs of cells whose point boxes are farther
+    apart than ``tol`` never join; pairs whose boxes are entirely within
+    ``tol`` always do; only the points of the remaining cell pairs that
+    still sit in different components are compared one by one. A consensus
+    (bounding-box diagonal <= ``tol``) is one component at once.
+    """
     from scipy.spatial import cKDTree
 
-    pairs = cKDTree(points).query_pairs(tol, output_type="ndarray")
-    graph = sp.coo_array(
-        (np.ones(pairs.shape[0]), (pairs[:, 0], pairs[:, 1])), shape=(m, m)
-    )
-    _, comp = connected_components(graph, directed=False)
-    return canonical_labels(comp[inverse])
+    m, dim = points.shape
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    if math.dist(lo, hi) <= tol:
+        return np.zeros(m, dtype=np.int64)
+    h = tol / (2.0 * math.sqrt(dim)) * (1.0 - 1e-9)  # margin for rounding in floor()
+    cells, cell_of = np.unique(np.floor((points - lo) / h).astype(np.int64), axis=0,
+                               return_inverse=True)
+    cell_of = cell_of.ravel()
+    k = cells.shape[0]
+    if k > m // 4:  # sparse: few points share a cell, and few pairs are within tol
+        return _components(m, cKDTree(points).query_pairs(tol, output_type="ndarray"))
+    # Cell pairs that may hold points within tol: centres within tol/h + sqrt(dim) cells.
+    near = cKDTree(cells.astype(np.float64)).query_pairs(3.0 * math.sqrt(dim) * (1 + 1e-9),
+                                                         output_type="ndarray")
+    box_lo = np.full((k, dim), np.inf)
+    box_hi = np.full((k, dim), -np.inf)
+    np.minimum.at(box_lo, cell_of, points)
+    np.maximum.at(box_hi, cell_of, points)
+    a, b = near[:, 0], near[:, 1]
+    gap = np.maximum(0.0, np.maximum(box_lo[a] - box_hi[b], box_lo[b] - box_hi[a]))
+    span = np.maximum(box_hi[a] - box_lo[b], box_hi[b] - box_lo[a])
+    touching = np.abs(cells[a] - cells[b]).max(axis=1) <= 1
+    sure = touching | (np.einsum("ij,ij->i", span, span) <= tol * tol)
+    maybe = ~sure & (np.einsum("ij,ij->i", gap, gap) <= tol * tol)
+    comp = _components(k, near[sure])
+    maybe &= comp[a] != comp[b]
+    links = [near[sure]]
+    if maybe.any():
+        candidate = np.zeros(k, dtype=bool)
+        candidate[a[maybe]] = candidate[b[maybe]] = True
+        idx = np.flatnonzero(candidate[cell_of])
+        pairs = idx[cKDTree(points[idx]).query_pairs(tol, output_type="ndarray")]
+        cross = comp[cell_of[pairs[:, 0]]] != comp[cell_of[pairs[:, 1]]]
+        links.append(cell_of[pairs[cross]])
+    return _components(k, np.concatenate(links))[cell_of]
 
 
 @fill_doc

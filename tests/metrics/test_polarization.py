@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
 from scipy.stats import kurtosis, skew
@@ -315,6 +317,54 @@ def test_clusters_match_single_linkage(dim):
     # canonical: first appearances are 0, 1, 2, ...
     _, first = np.unique(ours, return_index=True)
     assert np.all(np.diff(first) > 0) and ours[0] == 0
+
+
+def brute_components(X, tol):
+    """Connected components of the graph of all pairs within tol, from the full distance matrix."""
+    from scipy.sparse.csgraph import connected_components
+
+    D = np.linalg.norm(X[:, None] - X[None], axis=-1)
+    return connected_components(D <= tol, directed=False)[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), dim=st.sampled_from([2, 3]),
+       n_blobs=st.integers(1, 5), gap=st.floats(0.5, 3.0))
+def test_dense_clusters_match_the_brute_force_partition(seed, dim, n_blobs, gap):
+    """Dense blobs (the grid path) at distances around tol, some chained by bridges."""
+    rng = np.random.default_rng(seed)
+    tol = 0.05
+    centres = np.cumsum(rng.normal(size=(n_blobs, dim)) * gap * tol, axis=0)
+    X = np.concatenate([c + rng.normal(size=(rng.integers(20, 120), dim)) * tol * rng.uniform(0.05, 0.6)
+                        for c in centres])
+    bridge = centres[0] + np.outer(np.linspace(0, 1, rng.integers(2, 8)), centres[-1] - centres[0])
+    X = np.concatenate([X, bridge])
+    assert same_partition(opinion_clusters(X, tol=tol), brute_components(X, tol))
+
+
+def test_dense_segments_joined_only_where_their_ends_are_within_tol():
+    """Dense segments along x: A = [0, 0.04], B = [0.08, 0.12] (ends 0.04 apart: joined),
+    C = [0.18, 0.22] (0.06 from B: separate). The ends' cells are neither touching nor
+    entirely within tol of each other, so their points are compared one by one."""
+    rng = np.random.default_rng(1)
+
+    def segment(a, b):
+        x = np.concatenate([[a, b], rng.uniform(a, b, 2000)])
+        return np.column_stack([x, 1e-4 * rng.normal(size=x.size)])
+
+    X = np.concatenate([segment(0.0, 0.04), segment(0.08, 0.12), segment(0.18, 0.22)])
+    labels = opinion_clusters(X, tol=0.05)
+    assert labels[0] == labels[2002] != labels[4004]
+    assert n_clusters(X, tol=0.05) == 2
+    assert n_clusters(X, tol=0.039) == 3
+
+
+def test_dense_grid_path_is_taken_and_fast():
+    rng = np.random.default_rng(0)
+    camps = np.concatenate([rng.normal(size=(100_000, 2)) * 0.01 - 0.5,
+                            rng.normal(size=(100_000, 2)) * 0.01 + 0.5])
+    assert n_clusters(camps, tol=0.05) == 2  # 2e10 pairs within tol if listed one by one
+    assert n_clusters(0.3 + 1e-6 * rng.normal(size=(200_000, 2)), tol=0.05) == 1
 
 
 def test_clusters_1d_and_padded_2d_agree():
