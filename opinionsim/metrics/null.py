@@ -311,7 +311,8 @@ def _match_stubs(rows, cols, n, directed, rng):
         stubs = rng.permutation(np.concatenate([rows, cols]))
         src, dst = stubs[0::2], stubs[1::2]
     keep = src != dst
-    keys = np.unique(_edge_keys(src[keep], dst[keep], n, directed))
+    keys = np.sort(_edge_keys(src[keep], dst[keep], n, directed))
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # repeated edges once
     return keys // n, keys % n
 
 
@@ -331,15 +332,18 @@ def _double_edge_swaps(u, v, n, directed, rng, swaps_per_edge):
             # Either orientation of the second edge, so every swap can be reached.
             flip = rng.random(half) < 0.5
             c, d = np.where(flip, d, c), np.where(flip, c, d)
-        # Proposal: a-b, c-d  ->  a-d, c-b.
-        new1 = _edge_keys(a, d, n, directed)
-        new2 = _edge_keys(c, b, n, directed)
-        ok = (a != d) & (c != b)
-        current = np.sort(_edge_keys(u, v, n, directed))
-        ok &= ~_contains(current, new1) & ~_contains(current, new2)
-        proposed = np.concatenate([new1[ok], new2[ok]])
-        keys, counts = np.unique(proposed, return_counts=True)
-        ok[ok] = ~(_contains(keys[counts > 1], new1[ok]) | _contains(keys[counts > 1], new2[ok]))
+        # Proposal: a-b, c-d  ->  a-d, c-b. Refused: a self-loop, an edge that exists, or
+        # an edge that another proposal of this round would create too.
+        new = np.concatenate([_edge_keys(a, d, n, directed), _edge_keys(c, b, n, directed)])
+        order = np.argsort(new)
+        ranked = new[order]
+        clash = _contains(np.sort(_edge_keys(u, v, n, directed)), ranked)
+        repeated = ranked[1:] == ranked[:-1]
+        clash[1:] |= repeated
+        clash[:-1] |= repeated
+        refused = np.empty_like(clash)
+        refused[order] = clash
+        ok = (a != d) & (c != b) & ~refused[:half] & ~refused[half:]
         u[e1[ok]], v[e1[ok]] = a[ok], d[ok]
         u[e2[ok]], v[e2[ok]] = c[ok], b[ok]
     return u, v
