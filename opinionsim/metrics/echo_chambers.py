@@ -41,7 +41,6 @@ from ._common import (
     as_opinions,
     as_weight_matrix,
     check_labels,
-    covariance,
     is_networkx_graph,
     neighbour_sums,
     pearson,
@@ -214,12 +213,17 @@ def echo_chamber_index(X, graph, *, scale=1.0):
     totals, degree = neighbour_sums(Xc, graph, name="graph (the listening adjacency)",
                                     self_loops=False)
     keep = degree > 0
-    if not keep.any():
-        return 0.0
-    k = degree[keep]
-    gap = Xc[keep] - totals[keep] / k[:, None]
-    d_bar = float(np.einsum("ij,ij->", gap, gap)) / float(np.sum(n / (n - 1) * (1.0 + 1.0 / k)))
-    V = float(np.trace(covariance(X, mean)))
+    if not keep.all():
+        if not keep.any():
+            return 0.0
+        Xc_kept, totals, degree = Xc[keep], totals[keep], degree[keep]
+    else:
+        Xc_kept = Xc
+    totals /= degree[:, None]
+    totals -= Xc_kept  # the gap between what each agent hears and what it thinks
+    d_bar = float(np.einsum("ij,ij->", totals, totals)) / float(
+        np.sum(n / (n - 1) * (1.0 + 1.0 / degree)))
+    V = float(np.einsum("ij,ij->", Xc, Xc)) / n
     return float((V - d_bar) / (dim * scale * scale))
 
 
