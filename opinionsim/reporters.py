@@ -4,6 +4,15 @@ Reporters read the model's arrays directly (``model.opinions``,
 ``model.network``), never through the agents, so recording them every step
 at N = 1e6 costs no per-agent Python loop.
 
+Where a scale-free number and a scale-aware one exist, both are here and say
+which they are: ``polarization_index`` (shape of the distribution) beside
+``morales_index`` (the published index on the [-1, 1] scale), and
+``neighbor_correlation`` (alignment of whatever spread is left) beside
+``echo_chamber_index`` (0 at consensus and on shuffled opinions). Each network
+metric also has a ``<name>_z`` reporter, its z-score against shuffled opinions
+(:func:`opinionsim.metrics.null_model`); those cost ``NULL_SAMPLES`` metric
+evaluations each and are never recorded by default.
+
 Examples
 --------
 >>> from opinionsim import OpinionModel
