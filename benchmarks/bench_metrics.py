@@ -183,7 +183,8 @@ def null_timings(n, k, dim, n_samples, seed):
     ]
     print(f"\nnull_model at N = {n:,} (k = {k}, dim = {dim}), {n_samples} samples each, "
           f"load average {os.getloadavg()[0]:.2f}")
-    print(f"{'metric':<26}{'kind':<15}{'graph':<11}{'metric s':>10}{'s/sample':>10}{'z':>9}")
+    print(f"{'metric':<26}{'kind':<15}{'graph':<11}{'metric s':>10}{'s/sample':>10}"
+          f"{f'z ({n_samples})':>9}")
     for name, kind, graph in cases:
         func = metrics.GRAPH_METRICS[name]
         start = time.perf_counter()
