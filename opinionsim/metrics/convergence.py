@@ -24,6 +24,9 @@ def max_change(X_prev, X):
     :math:`\Delta` falls below a threshold, as in the bounded-confidence
     models of [1]_.
 
+    What it reads: **consensus**, whatever still moves (0 at a fixed point);
+    a **shuffled null** does not apply (it compares each agent with itself).
+
     Parameters
     ----------
     X_prev : array_like, shape (N, dim) or (N,)
@@ -77,6 +80,9 @@ def consensus_reached(X, *, tol):
     the diameter is already slightly below ``tol`` (by at most a factor
     :math:`\sqrt{dim}`). O(N), translation invariant; a single agent is a
     consensus.
+
+    What it reads: ``True`` at **consensus** within ``tol`` by definition;
+    unchanged by a **shuffled null** (no network).
 
     Parameters
     ----------

@@ -577,6 +577,11 @@ def attention_entropy(A, *, normalized=True, sizes=None):
     drag the mean down. Computed over the CSR data with
     :func:`numpy.add.reduceat`, without a loop over rows.
 
+    What it reads: at **consensus** every affinity is equal, so attention is
+    uniform and the mean reads 1 (broad attention, nothing to choose
+    between); a **shuffled null** does not apply to a given attention matrix
+    (recompute the attention from shuffled opinions to get one).
+
     Parameters
     ----------
     A : scipy sparse array or matrix, shape (N, M)

@@ -111,7 +111,8 @@ def null_model(metric, X, graph, *, kind="shuffle", n_samples=100, rng=None,
     0). The three null models:
 
     * ``"shuffle"``: the rows of ``X`` permuted uniformly over the nodes, the
-      graph kept (the permutation test of network autocorrelation [2]_);
+      graph kept (the permutation test of network autocorrelation [2]_): the
+      shuffled null each echo-chamber docstring refers to;
     * ``"configuration"``: a random graph with the observed degrees, the
       opinions kept: stubs matched uniformly at random [3]_ (for a directed
       graph, out-stubs to in-stubs, the directed configuration model), after

@@ -80,6 +80,10 @@ def variance(X):
     dimensions; dispersion is the simplest of the polarisation senses
     surveyed in [1]_ and the one used in [2]_.
 
+    What it reads: **consensus**, the squared spread itself (1e-16 for a
+    spread of 1e-8); a **shuffled null** leaves it unchanged (it ignores who
+    holds which opinion), so it says nothing about echo chambers alone.
+
     Parameters
     ----------
     %(param_X)s
@@ -130,6 +134,10 @@ def mean_pairwise_distance(X, *, max_exact=20000, n_samples=1_000_000, rng=None)
     unordered pairs of distinct agents, an unbiased estimate whose standard
     error (sample standard deviation over the square root of ``n_samples``)
     is reported.
+
+    What it reads: **consensus**, the spread itself (about 1e-8 for a spread
+    of 1e-8); unchanged by a **shuffled null** (it ignores who holds which
+    opinion).
 
     Parameters
     ----------
@@ -382,6 +390,9 @@ def polarization_index(X, *, axis="pc1"):
     :math:`\sqrt{2 \ln N}`). Use :func:`morales_index` for opinions on a
     known scale.
 
+    Shuffling the opinions over the agents leaves it unchanged (no network
+    enters), so there is no **shuffled null** to compare with.
+
     Parameters
     ----------
     %(param_X)s
@@ -542,6 +553,10 @@ def bimodality_coefficient(X, *, axis="pc1"):
     point masses tend to 1. If all opinions are equal the moments are
     undefined and 0.0 is returned.
 
+    What it reads: **consensus**, the shape of what is left whatever its size
+    (a converged population still reads its residual's shape; 0.0 only when
+    all opinions are equal); unchanged by a **shuffled null** (no network).
+
     Parameters
     ----------
     X : array_like, shape (N, dim) or (N,)
@@ -609,6 +624,10 @@ def opinion_entropy(X, *, bins=None, axis="pc1"):
     invariant to translating *and rescaling* the opinions: it measures the
     shape of the distribution, not its width.
 
+    What it reads: **consensus**, 0 with fixed ``bins`` once everyone is in
+    one bin, but with the default data-range bins the shape of the residual,
+    whatever its size; unchanged by a **shuffled null** (no network).
+
     Parameters
     ----------
     %(param_X)s
@@ -674,6 +693,10 @@ def opinion_clusters(X, *, tol):
     camps cost O(N log N) rather than the square of a cluster's size; only
     points near the boundary between two dense clusters closer than about
     ``tol`` are still compared pair by pair.
+
+    What it reads: **consensus**, one cluster once the spread is below
+    ``tol``; a **shuffled null** permutes the labels along with the agents
+    (the partition of opinions is unchanged).
 
     Parameters
     ----------
@@ -792,6 +815,9 @@ def n_clusters(X, *, tol, min_size=1):
     where :math:`\mathcal{C}_{\mathrm{tol}}` are the clusters of
     :func:`opinion_clusters` (single linkage at distance ``tol``): the
     cluster count reported for bounded-confidence models [1]_.
+
+    What it reads: **consensus**, 1 once the spread is below ``tol``;
+    unchanged by a **shuffled null** (no network).
 
     Parameters
     ----------
