@@ -1,19 +1,25 @@
-"""Time the metrics on a large random population (not part of the unit tests).
+"""Time the metrics and the null models on a large random population (not part of the unit tests).
 
-The per-step default reporters (variance, polarization_index,
-neighbor_correlation, attention_entropy, max_change) must each take under
-0.2 s at N = 1e6, k = 10, dim = 3, so that a million-agent run can record
-every step. The other metrics are timed for information. Each metric is
-called ``--repeat`` times; the table shows the best and the median time, and
+The per-step default reporters (variance, polarization_index, morales_index,
+neighbor_correlation, echo_chamber_index, attention_entropy, max_change) must
+each take under 0.2 s at N = 1e6, k = 10, dim = 3, so that a million-agent run
+can record every step. The other metrics are timed for information. Each metric
+is called ``--repeat`` times; the table shows the best and the median time, and
 the verdict uses the best (as ``timeit`` advises: slower calls measure
 interference from other processes, which the load average printed first
 reveals). The baseline is one CSR mat-vec ``A @ y`` over the same graph,
 measured in the same run.
 
+The null models are timed last, once each, as seconds per null sample of
+``echo_chamber_index`` (shuffle, configuration model, rewiring with 10 swaps
+per edge) and of ``echo_chamber_modularity`` (shuffle), so that the cost of a
+``<metric>_z`` reporter (100 samples) can be read off. ``--null-n`` sets their
+population sizes (default 1e5 and 1e6).
+
 Usage::
 
     python benchmarks/bench_metrics.py            # N = 1e6
-    python benchmarks/bench_metrics.py --n 100000 --repeat 3
+    python benchmarks/bench_metrics.py --n 100000 --repeat 3 --null-n 100000
 """
 
 from __future__ import annotations
@@ -78,6 +84,10 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-step-only", action="store_true",
                         help="skip the metrics that are not per-step reporters")
+    parser.add_argument("--null-n", type=float, nargs="*", default=[1e5, 1e6],
+                        help="population sizes for the null-model timings (none: skip them)")
+    parser.add_argument("--null-samples", type=int, default=3,
+                        help="null samples per timing")
     args = parser.parse_args(argv)
 
     rng = np.random.default_rng(args.seed)
@@ -98,15 +108,22 @@ def main(argv=None):
           f"load average {os.getloadavg()[0]:.2f}")
     baseline, _ = timings(lambda: adjacency @ y, args.repeat)
 
+    sizes = np.diff(attention.indptr)
     per_step = {
         "variance": lambda: metrics.variance(X),
         "polarization_index": lambda: metrics.polarization_index(X),
+        "morales_index (per dimension)": lambda: [
+            metrics.morales_index(X, axis=d, scale=3.0, outside="clip") for d in range(dim)],
         "neighbor_correlation": lambda: metrics.neighbor_correlation(X, adjacency),
+        "echo_chamber_index": lambda: metrics.echo_chamber_index(X, adjacency, scale=3.0),
         "attention_entropy": lambda: metrics.attention_entropy(attention),
+        "attention_entropy (sizes=)": lambda: metrics.attention_entropy(attention, sizes=sizes),
         "max_change": lambda: metrics.max_change(X_prev, X),
     }
     other = {
         "esteban_ray": lambda: metrics.esteban_ray(X),
+        "esteban_ray (clusters, tol=1e-3)": lambda: metrics.esteban_ray(
+            X, groups="clusters", tol=1e-3),
         "bimodality_coefficient": lambda: metrics.bimodality_coefficient(X),
         "opinion_entropy": lambda: metrics.opinion_entropy(X),
         "mean_pairwise_distance": lambda: metrics.mean_pairwise_distance(X, rng=1),
@@ -116,7 +133,11 @@ def main(argv=None):
         "n_clusters (1-D, tol=1e-3)": lambda: metrics.n_clusters(X[:, 0], tol=1e-3),
         "echo_chamber_modularity (1-D)": lambda: metrics.echo_chamber_modularity(
             X[:, 0], adjacency, tol=1e-3),
+        # two dense camps in 2-D: listing all pairs within tol would be ~N^2 / 4 of them
+        "n_clusters (2-D camps, tol=0.05)": lambda: metrics.n_clusters(camps_2d, tol=0.05),
     }
+    camps_2d = np.column_stack([np.where(camp == 1, 0.5, -0.5), np.zeros(n)])
+    camps_2d += rng.normal(scale=0.005, size=camps_2d.shape)
 
     rows = [(name, *timings(fn, args.repeat), True) for name, fn in per_step.items()]
     if not args.per_step_only:
@@ -136,7 +157,45 @@ def main(argv=None):
             ok = best < TARGET_S
             failed += not ok
             print(f"{'PASS' if ok else 'FAIL'}  {name}: {best:.4f} s (median {median:.4f} s)")
+    for null_n in args.null_n:
+        null_timings(int(null_n), args.k, dim, args.null_samples, args.seed)
     return 1 if failed else 0
+
+
+def null_timings(n, k, dim, n_samples, seed):
+    """Seconds per null sample at N = n: (null_model time - one metric call) / n_samples."""
+    rng = np.random.default_rng(seed)
+    adjacency = random_graph(n, k, rng)
+    # Opinions aligned with the graph (each agent near the mean of whom it listens to),
+    # so that the null models have something to destroy.
+    X = rng.normal(size=(n, dim))
+    degree = np.diff(adjacency.indptr)[:, None]
+    for _ in range(3):
+        X = 0.5 * X + 0.5 * (adjacency @ X) / np.maximum(degree, 1)
+    symmetric = sp.csr_array(((adjacency + adjacency.T) > 0).astype(np.float64))
+    cases = [
+        ("echo_chamber_index", "shuffle", adjacency),
+        ("echo_chamber_index", "configuration", adjacency),
+        ("echo_chamber_index", "configuration", symmetric),
+        ("echo_chamber_index", "rewire", adjacency),
+        ("echo_chamber_index", "rewire", symmetric),
+        ("echo_chamber_modularity", "shuffle", adjacency),
+    ]
+    print(f"\nnull_model at N = {n:,} (k = {k}, dim = {dim}), {n_samples} samples each, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    print(f"{'metric':<26}{'kind':<15}{'graph':<11}{'metric s':>10}{'s/sample':>10}"
+          f"{f'z ({n_samples})':>9}")
+    for name, kind, graph in cases:
+        func = metrics.GRAPH_METRICS[name]
+        start = time.perf_counter()
+        func(X, graph)
+        one = time.perf_counter() - start
+        start = time.perf_counter()
+        res = metrics.null_model(name, X, graph, kind=kind, n_samples=n_samples, rng=seed)
+        total = time.perf_counter() - start
+        label = "undirected" if graph is symmetric else "directed"
+        print(f"{name:<26}{kind:<15}{label:<11}{one:>10.3f}"
+              f"{(total - one) / n_samples:>10.3f}{res.z:>9.1f}")
 
 
 if __name__ == "__main__":

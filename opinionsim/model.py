@@ -317,6 +317,56 @@ class OpinionModel(mesa.Model):
         for _ in range(int(steps)):
             self.step()
 
+    def run_until(self, condition, *, max_steps, check_every=1):
+        """Run until ``condition(model)`` is true, checked every ``check_every`` steps.
+
+        The condition is first checked after ``check_every`` steps (never
+        before the first step), then every ``check_every`` steps and after the
+        last step. Ready-made conditions are in :mod:`opinionsim.conditions`
+        (``max_change(tol)``, ``stable(metric, tol, window)``).
+
+        Parameters
+        ----------
+        condition : callable
+            ``model -> bool``.
+        max_steps : int >= 1
+            The horizon: at most this many more steps.
+        check_every : int >= 1
+
+        Returns
+        -------
+        (int, bool)
+            ``(steps_run, converged)``: how many steps this call ran, and
+            whether the condition held when it stopped (False: the horizon
+            was reached first).
+
+        Raises
+        ------
+        OpinionSimError
+            For a ``condition`` that is not callable, or ``max_steps`` /
+            ``check_every`` not an integer >= 1.
+
+        Examples
+        --------
+        >>> m = OpinionModel(n_agents=5, temperature=float("inf"), seed=1)
+        >>> m.run_until(lambda model: model.steps >= 7, max_steps=100, check_every=5)
+        (10, True)
+        """
+        if not callable(condition):
+            raise OpinionSimError(f"condition == {condition!r}, must be a callable model -> bool "
+                                  "(see opinionsim.conditions).")
+        for name, value in (("max_steps", max_steps), ("check_every", check_every)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise OpinionSimError(f"{name} == {value!r}, must be an integer >= 1.")
+        steps_run = 0
+        while steps_run < max_steps:
+            for _ in range(min(int(check_every), int(max_steps) - steps_run)):
+                self.step()
+                steps_run += 1
+            if condition(self):
+                return steps_run, True
+        return steps_run, False
+
     def _record(self):
         self.datacollector.collect(self)
         if self.opinion_history is not None:

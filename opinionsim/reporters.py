@@ -4,6 +4,15 @@ Reporters read the model's arrays directly (``model.opinions``,
 ``model.network``), never through the agents, so recording them every step
 at N = 1e6 costs no per-agent Python loop.
 
+Where a scale-free number and a scale-aware one exist, both are here and say
+which they are: ``polarization_index`` (shape of the distribution) beside
+``morales_index`` (the published index on the [-1, 1] scale), and
+``neighbor_correlation`` (alignment of whatever spread is left) beside
+``echo_chamber_index`` (0 at consensus and on shuffled opinions). Each network
+metric also has a ``<name>_z`` reporter, its z-score against shuffled opinions
+(:func:`opinionsim.metrics.null_model`); those cost ``NULL_SAMPLES`` metric
+evaluations each and are never recorded by default.
+
 Examples
 --------
 >>> from opinionsim import OpinionModel
@@ -17,9 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import metrics
+from . import _random, metrics
 from ._errors import OpinionSimError
-from .engine import CompleteGraph
 
 __all__ = ["REPORTERS", "DEFAULT_REPORTERS", "build_reporters"]
 
@@ -47,32 +55,58 @@ def _listening_adjacency(model):
 
 
 def polarization_index(model):
-    """Morales et al. (2015) polarisation index of the opinions (PC1 projection).
+    """Scale-free variant of the Morales et al. (2015) index (PC1 projection, mean-centred).
 
     Scale-free: a population converged to a tiny spread can still score high;
-    read it beside ``variance``.
+    read it beside ``variance``, or use ``morales_index``.
     """
     return metrics.polarization_index(model.opinions)
 
 
+def morales_index(model):
+    """Morales et al. (2015) polarisation index as published, for opinions on [-1, 1] (neutral 0).
+
+    The mean over opinion dimensions, each read as an issue on the scale
+    [-1, 1] (the model's default initial opinions); opinions that noise pushed
+    beyond the scale count at its ends.
+    """
+    X = model.opinions
+    return float(np.mean([metrics.morales_index(X, axis=d, outside="clip")
+                          for d in range(X.shape[1])]))
+
+
 def neighbor_correlation(model):
-    """Correlation of each agent's opinion with the mean of whom it listens to (Cinelli et al. 2021)."""
+    """Correlation of each agent's opinion with the mean of whom it listens to (Cinelli et al. 2021).
+
+    Scale-free: close to +1 at consensus; ``echo_chamber_index`` is the scale-aware reading.
+    """
     return metrics.neighbor_correlation(model.opinions, _listening_adjacency(model))
 
 
+def echo_chamber_index(model):
+    """Opinion variance hidden in network neighbourhoods, relative to the [-1, 1] scale (0 at
+    consensus and on shuffled opinions)."""
+    return metrics.echo_chamber_index(model.opinions, _listening_adjacency(model), scale=1.0)
+
+
 def attention_entropy(model):
-    """Mean normalised entropy of the agents' attention rows (0: one voice, 1: uniform)."""
-    adj = model.network.adjacency
-    if not isinstance(adj, CompleteGraph):
-        return metrics.attention_entropy(model.attention()).mean
+    """Mean normalised entropy of the agents' attention over their whole neighbourhoods
+    (0: one voice, 1: uniform); underflowed weights count as neighbours given no attention."""
+    net = model.network
+    if not net.complete:
+        return metrics.attention_entropy(model.attention(), sizes=net.out_degree).mean
     # Complete graphs: rows in blocks, never an N×N matrix.
-    n, total = adj.n, 0.0
+    n = net.n
+    size = n if net.include_self else n - 1
+    total, counted = 0.0, 0
     block = max(1, 2**22 // n)
     for start in range(0, n, block):
         rows = np.arange(start, min(n, start + block))
-        A = model._attention_rows(rows)
-        total += float(np.sum(metrics.attention_entropy(A).per_agent))
-    return total / n
+        res = metrics.attention_entropy(model._attention_rows(rows),
+                                        sizes=np.full(len(rows), size))
+        total += float(np.sum(res.per_agent))
+        counted += int(np.count_nonzero(res.counted))
+    return total / counted if counted else 0.0
 
 
 def bimodality_coefficient(model):
@@ -81,8 +115,9 @@ def bimodality_coefficient(model):
 
 
 def esteban_ray(model):
-    """Esteban & Ray (1994) polarisation, alpha = 1 (PC1 projection)."""
-    return metrics.esteban_ray(model.opinions)
+    """Esteban & Ray (1994) polarisation, alpha = 1, over the opinion clusters of the PC1
+    projection (agents within ``CLUSTER_TOL`` chained together), not over histogram bins."""
+    return metrics.esteban_ray(model.opinions, groups="clusters", tol=CLUSTER_TOL)
 
 
 def opinion_entropy(model):
@@ -101,7 +136,7 @@ def opinion_assortativity(model):
 
 
 #: Opinion distance that chains agents into one cluster for the cluster-based reporters.
-CLUSTER_TOL = 0.05
+CLUSTER_TOL = metrics.CLUSTER_TOL
 
 
 def n_clusters(model):
@@ -113,6 +148,25 @@ def echo_chamber_modularity(model):
     """Newman–Girvan modularity of the opinion clusters (``CLUSTER_TOL``) on the listening network."""
     return metrics.echo_chamber_modularity(model.opinions, _listening_adjacency(model),
                                            tol=CLUSTER_TOL)
+
+
+#: Null samples behind each ``<metric>_z`` reporter.
+NULL_SAMPLES = 100
+# The null samples' random stream: (seed, this kind, step), apart from the model's own
+# kinds in opinionsim._random (0-3), so recording a z-score never changes a trajectory.
+_NULL_STREAM = 1000
+
+
+def _null_z(name):
+    def reporter(model):
+        rng = _random.stream(model.seed, _NULL_STREAM, model.steps)
+        return metrics.null_model(name, model.opinions, _listening_adjacency(model),
+                                  kind="shuffle", n_samples=NULL_SAMPLES, rng=rng).z
+
+    reporter.__name__ = f"{name}_z"
+    reporter.__doc__ = (f"z-score of ``{name}`` against {NULL_SAMPLES} shuffles of the opinions "
+                        "over the listening network (seeded by the model's seed and step).")
+    return reporter
 
 
 REPORTERS = {
@@ -129,10 +183,16 @@ REPORTERS = {
     "opinion_assortativity": opinion_assortativity,
     "n_clusters": n_clusters,
     "echo_chamber_modularity": echo_chamber_modularity,
+    "morales_index": morales_index,
+    "echo_chamber_index": echo_chamber_index,
+    **{f"{name}_z": _null_z(name) for name in metrics.GRAPH_METRICS},
 }
 
+#: Recorded when ``reporters`` is not given. The ``<metric>_z`` reporters never are: each
+#: costs NULL_SAMPLES evaluations of its metric.
 DEFAULT_REPORTERS = ("mean_opinion", "variance", "max_change", "polarization_index",
-                     "neighbor_correlation", "attention_entropy")
+                     "morales_index", "neighbor_correlation", "echo_chamber_index",
+                     "attention_entropy")
 
 
 def build_reporters(reporters, model=None):

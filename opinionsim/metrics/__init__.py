@@ -10,57 +10,27 @@ NaN.
 
 Polarisation
     :func:`variance`, :func:`mean_pairwise_distance`, :func:`esteban_ray`,
-    :func:`polarization_index`, :func:`bimodality_coefficient`,
-    :func:`opinion_entropy`, :func:`opinion_clusters`, :func:`n_clusters`.
-Echo chambers
-    :func:`neighbor_correlation`, :func:`opinion_assortativity`,
-    :func:`echo_chamber_modularity`, :func:`attention_homophily`,
-    :func:`attention_entropy`.
+    :func:`morales_index` (published form, known scale),
+    :func:`polarization_index` (scale-free variant),
+    :func:`bimodality_coefficient`, :func:`opinion_entropy`,
+    :func:`opinion_clusters`, :func:`n_clusters`.
+Echo chambers (scale-aware: about 0 at consensus and on a shuffled null)
+    :func:`echo_chamber_index`, :func:`echo_chamber_modularity`.
+Alignment (scale-free correlations)
+    :func:`neighbor_correlation`, :func:`opinion_assortativity`.
+Attention
+    :func:`attention_homophily`, :func:`attention_entropy`.
+Null models
+    :func:`null_model` (shuffled opinions, configuration model, rewiring) and
+    the metrics it knows by name, :data:`GRAPH_METRICS`.
 Convergence
     :func:`max_change`, :func:`consensus_reached`.
 """
 
-from .convergence import consensus_reached, max_change
-from .echo_chambers import (
-    AttentionEntropy,
-    attention_entropy,
-    attention_homophily,
-    echo_chamber_modularity,
-    neighbor_correlation,
-    opinion_assortativity,
-)
-from .polarization import (
-    PairwiseDistance,
-    bimodality_coefficient,
-    esteban_ray,
-    mean_pairwise_distance,
-    n_clusters,
-    opinion_clusters,
-    opinion_entropy,
-    polarization_index,
-    variance,
-)
+from . import convergence, echo_chambers, null, polarization
+from .convergence import *  # noqa: F403
+from .echo_chambers import *  # noqa: F403
+from .null import *  # noqa: F403
+from .polarization import *  # noqa: F403
 
-__all__ = [
-    # polarisation
-    "variance",
-    "mean_pairwise_distance",
-    "esteban_ray",
-    "polarization_index",
-    "bimodality_coefficient",
-    "opinion_entropy",
-    "opinion_clusters",
-    "n_clusters",
-    # echo chambers
-    "neighbor_correlation",
-    "opinion_assortativity",
-    "echo_chamber_modularity",
-    "attention_homophily",
-    "attention_entropy",
-    # convergence
-    "max_change",
-    "consensus_reached",
-    # result types
-    "PairwiseDistance",
-    "AttentionEntropy",
-]
+__all__ = [*polarization.__all__, *echo_chambers.__all__, *null.__all__, *convergence.__all__]

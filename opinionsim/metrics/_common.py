@@ -26,6 +26,8 @@ __all__ = [
     "as_opinions",
     "as_adjacency",
     "structure",
+    "without_self_loops",
+    "neighbour_sums",
     "as_weight_matrix",
     "check_labels",
     "check_tol",
@@ -116,19 +118,55 @@ def as_adjacency(graph, n, *, name="adjacency", allow_operator=True):
         if tuple(graph.shape) != (n, n):
             raise OpinionSimError(f"{name} has shape {tuple(graph.shape)}, must be ({n}, {n}).")
         return graph
-    if sp.issparse(graph):
-        A = graph if (isinstance(graph, sp.csr_array)) else sp.csr_array(graph.tocsr())
-    elif isinstance(graph, np.ndarray) and graph.ndim == 2:
-        A = sp.csr_array(graph)
-    else:
-        raise OpinionSimError(
-            f"{name} is a {type(graph).__name__}; must be a scipy sparse array or matrix, "
-            "a networkx graph"
-            + (", or a scipy.sparse.linalg.LinearOperator." if allow_operator else ".")
-        )
+    A = _to_csr(graph, name, "a scipy sparse array or matrix, a networkx graph"
+                + (", or a scipy.sparse.linalg.LinearOperator." if allow_operator else "."))
     if A.shape != (n, n):
         raise OpinionSimError(f"{name} has shape {A.shape}, must be ({n}, {n}).")
     return A
+
+
+def _to_csr(obj, name, allowed):
+    """``obj`` (sparse, or a dense 2-D array) as a CSR array; ``allowed`` words the error."""
+    if sp.issparse(obj):
+        return obj if isinstance(obj, sp.csr_array) else sp.csr_array(obj.tocsr())
+    if isinstance(obj, np.ndarray) and obj.ndim == 2:
+        return sp.csr_array(obj)
+    raise OpinionSimError(f"{name} is a {type(obj).__name__}; must be {allowed}")
+
+
+def without_self_loops(B):
+    """The CSR array ``B`` without its diagonal entries (``B`` itself if it has none)."""
+    if not B.diagonal().any():
+        return B
+    rows = np.repeat(np.arange(B.shape[0]), np.diff(B.indptr))
+    keep = rows != B.indices
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[keep], minlength=B.shape[0]))))
+    return sp.csr_array((B.data[keep], B.indices[keep], indptr), shape=B.shape)
+
+
+def neighbour_sums(X, graph, *, name="graph", self_loops=True):
+    """``(totals, degree)``: the sum of the rows of ``X`` over each agent's neighbours
+    (an ``(n, dim)`` or ``(n,)`` array, like ``X``) and how many neighbours it has.
+
+    ``graph`` is anything :func:`as_adjacency` accepts (a ``LinearOperator``
+    is applied as is); a sparse structure is read as 0/1, and its self-loops
+    are dropped unless ``self_loops``.
+    """
+    n = X.shape[0]
+    A = as_adjacency(graph, n, name=name)
+    if isinstance(A, sp.sparray):
+        B = structure(A, name=name)
+        if not self_loops:
+            B = without_self_loops(B)
+        if X.ndim == 1:
+            totals = B @ X
+        else:
+            # One mat-vec per column: scipy's sparse @ (n, dim) is several times slower.
+            totals = np.column_stack([B @ col for col in np.ascontiguousarray(X.T)])
+        return totals, np.diff(B.indptr).astype(np.float64)
+    totals = np.asarray(A @ X, dtype=np.float64).reshape(X.shape)
+    degree = np.asarray(A @ np.ones(n), dtype=np.float64).reshape(n)
+    return totals, degree
 
 
 def structure(A, *, name="adjacency"):
@@ -159,15 +197,7 @@ def structure(A, *, name="adjacency"):
 def as_weight_matrix(A, *, name="A", n=None, square=True):
     """Return ``(W, smallest)``: a non-negative, finite weight matrix as a
     canonical CSR array, and its smallest stored entry (inf if none)."""
-    if sp.issparse(A):
-        W = A if isinstance(A, sp.csr_array) else sp.csr_array(A.tocsr())
-    elif isinstance(A, np.ndarray) and A.ndim == 2:
-        W = sp.csr_array(A)
-    else:
-        raise OpinionSimError(
-            f"{name} is a {type(A).__name__}; must be a scipy sparse array or matrix "
-            "(or a dense 2-D array)."
-        )
+    W = _to_csr(A, name, "a scipy sparse array or matrix (or a dense 2-D array).")
     if W.shape[0] == 0 or W.shape[1] == 0:
         raise OpinionSimError(f"{name} has shape {W.shape}, must be non-empty.")
     if square and W.shape[0] != W.shape[1]:

@@ -7,10 +7,12 @@ import math
 import numpy as np
 
 from ._common import as_opinions, check_tol
+from ._docs import fill_doc
 
 __all__ = ["max_change", "consensus_reached"]
 
 
+@fill_doc
 def max_change(X_prev, X):
     r"""Largest distance any agent's opinion moved in one step.
 
@@ -21,6 +23,9 @@ def max_change(X_prev, X):
     The usual stopping rule of opinion-dynamics simulations: stop once
     :math:`\Delta` falls below a threshold, as in the bounded-confidence
     models of [1]_.
+
+    What it reads: **consensus**, whatever still moves (0 at a fixed point);
+    a **shuffled null** does not apply (it compares each agent with itself).
 
     Parameters
     ----------
@@ -42,9 +47,7 @@ def max_change(X_prev, X):
 
     References
     ----------
-    .. [1] R. Hegselmann and U. Krause, "Opinion dynamics and bounded
-       confidence: models, analysis and simulation", *Journal of Artificial
-       Societies and Social Simulation* 5(3) (2002).
+    .. [1] %(ref_hegselmann_krause)s
 
     Examples
     --------
@@ -58,6 +61,7 @@ def max_change(X_prev, X):
     return math.sqrt(float(np.max(np.einsum("ij,ij->i", diff, diff))))
 
 
+@fill_doc
 def consensus_reached(X, *, tol):
     r"""Whether all opinions lie within ``tol`` of each other (a safe test).
 
@@ -77,10 +81,12 @@ def consensus_reached(X, *, tol):
     :math:`\sqrt{dim}`). O(N), translation invariant; a single agent is a
     consensus.
 
+    What it reads: ``True`` at **consensus** within ``tol`` by definition;
+    unchanged by a **shuffled null** (no network).
+
     Parameters
     ----------
-    X : array_like, shape (N, dim) or (N,)
-        Opinions, one row per agent.
+    %(param_X)s
     tol : float
         Largest allowed distance between two agents, > 0.
 
@@ -96,9 +102,7 @@ def consensus_reached(X, *, tol):
 
     References
     ----------
-    .. [1] R. Hegselmann and U. Krause, "Opinion dynamics and bounded
-       confidence: models, analysis and simulation", *Journal of Artificial
-       Societies and Social Simulation* 5(3) (2002).
+    .. [1] %(ref_hegselmann_krause)s
 
     Examples
     --------

@@ -15,7 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._errors import OpinionSimError
-from .._validation import check_real
+from .._validation import check_choice, check_real
+from ._docs import fill_doc
 from ._common import (
     as_opinions,
     covariance,
@@ -32,6 +33,7 @@ __all__ = [
     "mean_pairwise_distance",
     "esteban_ray",
     "polarization_index",
+    "morales_index",
     "bimodality_coefficient",
     "opinion_entropy",
     "opinion_clusters",
@@ -65,6 +67,7 @@ class PairwiseDistance(NamedTuple):
     exact: bool
 
 
+@fill_doc
 def variance(X):
     r"""Total variance of the opinions: the trace of their covariance matrix.
 
@@ -77,10 +80,13 @@ def variance(X):
     dimensions; dispersion is the simplest of the polarisation senses
     surveyed in [1]_ and the one used in [2]_.
 
+    What it reads: **consensus**, the squared spread itself (1e-16 for a
+    spread of 1e-8); a **shuffled null** leaves it unchanged (it ignores who
+    holds which opinion), so it says nothing about echo chambers alone.
+
     Parameters
     ----------
-    X : array_like, shape (N, dim) or (N,)
-        Opinions, one row per agent.
+    %(param_X)s
 
     Returns
     -------
@@ -94,10 +100,7 @@ def variance(X):
 
     References
     ----------
-    .. [1] A. Bramson, P. Grim, D. J. Singer, W. J. Berger, G. Sack, S. Fisher,
-       C. Flocken and B. Holman, "Understanding polarization: meanings,
-       measures, and model evaluation", *Philosophy of Science* 84(1),
-       115-159 (2017).
+    .. [1] %(ref_bramson)s
     .. [2] P. DiMaggio, J. Evans and B. Bryson, "Have Americans' social
        attitudes become more polarized?", *American Journal of Sociology*
        102(3), 690-755 (1996).
@@ -112,6 +115,7 @@ def variance(X):
     return float(np.trace(covariance(X)))
 
 
+@fill_doc
 def mean_pairwise_distance(X, *, max_exact=20000, n_samples=1_000_000, rng=None):
     r"""Mean Euclidean distance between two distinct agents.
 
@@ -131,10 +135,13 @@ def mean_pairwise_distance(X, *, max_exact=20000, n_samples=1_000_000, rng=None)
     error (sample standard deviation over the square root of ``n_samples``)
     is reported.
 
+    What it reads: **consensus**, the spread itself (about 1e-8 for a spread
+    of 1e-8); unchanged by a **shuffled null** (it ignores who holds which
+    opinion).
+
     Parameters
     ----------
-    X : array_like, shape (N, dim) or (N,)
-        Opinions, one row per agent.
+    %(param_X)s
     max_exact : int, default 20000
         Largest ``N`` computed exactly when ``dim > 1``.
     n_samples : int, default 1_000_000
@@ -158,10 +165,7 @@ def mean_pairwise_distance(X, *, max_exact=20000, n_samples=1_000_000, rng=None)
 
     References
     ----------
-    .. [1] A. Bramson, P. Grim, D. J. Singer, W. J. Berger, G. Sack, S. Fisher,
-       C. Flocken and B. Holman, "Understanding polarization: meanings,
-       measures, and model evaluation", *Philosophy of Science* 84(1),
-       115-159 (2017).
+    .. [1] %(ref_bramson)s
 
     Examples
     --------
@@ -209,10 +213,11 @@ def mean_pairwise_distance(X, *, max_exact=20000, n_samples=1_000_000, rng=None)
     return PairwiseDistance(value, stderr, False)
 
 
-def esteban_ray(X, *, alpha=1.0, bins=None, axis="pc1"):
+@fill_doc
+def esteban_ray(X, *, alpha=1.0, bins=None, axis="pc1", groups="bins", tol=None):
     r"""Esteban-Ray polarisation of the 1-D opinion distribution.
 
-    With the projection binned into groups of population shares
+    With the projection split into groups of population shares
     :math:`\pi_i` located at :math:`y_i`, and :math:`K = 1`,
 
     .. math::
@@ -224,22 +229,51 @@ def esteban_ray(X, *, alpha=1.0, bins=None, axis="pc1"):
     at :math:`\pm 1` give :math:`2^{-\alpha}`; a single group gives 0. The
     value scales with the opinion scale (distances are not normalised).
 
+    **Groups.** Esteban and Ray define the index for a population that comes
+    in groups. ``groups="bins"`` (the default) makes them from a histogram,
+    ``groups="clusters"`` from the data: the single-linkage opinion clusters
+    of the projection at distance ``tol`` (runs of sorted values without a
+    gap wider than ``tol``, see :func:`opinion_clusters`), each located at
+    its mean.
+
+    **Dependence on N and on the bins.** With bins, the value describes the
+    histogram, not the population: over a continuous density each of ``B``
+    equal-width bins holds :math:`\pi_i \approx 1/B`, so :math:`P_\alpha
+    \propto B^{-\alpha}` (1000 agents uniform on [-1, 1] give 0.041, 0.011
+    and 0.0032 with 16, 64 and 256 bins at :math:`\alpha = 1`);
+    and with ``bins=None`` and at most 64 distinct values every distinct
+    value is a group, so N agents with distinct opinions give
+    :math:`P_\alpha \propto N^{-\alpha}`. With ``groups="clusters"`` no bin
+    count enters: a continuum without gaps wider than ``tol`` is one group
+    (:math:`P_\alpha = 0`), and camps separated by more than ``tol`` are
+    groups of their own whatever N (two equal camps at :math:`\pm 1` give
+    :math:`2^{-\alpha}` for every N). It depends on ``tol`` instead, and on
+    N only while a sample is too small to fill the gaps of its density (a
+    uniform sample on [-1, 1] with ``tol=0.05`` reads about 0.1 at N = 100,
+    where random gaps exceed 0.05, and 0 from N = 1e4 on).
+
+    What it reads: **consensus**, 0 with clusters once the spread is below
+    ``tol`` (with bins it is never 0 for a continuous sample: the bins
+    rescale to the data); there is no network, so no shuffled null.
+
     Parameters
     ----------
-    X : array_like, shape (N, dim) or (N,)
-        Opinions, one row per agent.
+    %(param_X)s
     alpha : float, default 1.0
         Sensitivity to group identification, in (0, 1.6].
     bins : None, int or sequence of float, default None
-        How groups are formed. ``None``: the exact distinct projected values
-        when there are at most 64 of them, else 64 equal-width bins over the
-        observed range. An integer: that many equal-width bins over the
-        observed range. A sequence: bin edges (values outside are put in the
-        end bins; the result is then not translation invariant). A bin is
-        located at its centre.
-    axis : "pc1" or int, default "pc1"
-        The 1-D projection: the first principal component (the values
-        themselves when ``dim == 1``) or a column index.
+        With ``groups="bins"``, how groups are formed. ``None``: the exact
+        distinct projected values when there are at most 64 of them, else 64
+        equal-width bins over the observed range. An integer: that many
+        equal-width bins over the observed range. A sequence: bin edges
+        (values outside are put in the end bins; the result is then not
+        translation invariant). A bin is located at its centre.
+    %(param_axis)s
+    groups : {"bins", "clusters"}, default "bins"
+        Histogram groups, or the opinion clusters of the projection.
+    tol : float, optional
+        Linkage distance (> 0) of the clusters; required with
+        ``groups="clusters"``, refused otherwise.
 
     Returns
     -------
@@ -250,7 +284,8 @@ def esteban_ray(X, *, alpha=1.0, bins=None, axis="pc1"):
     ------
     OpinionSimError
         For empty/non-finite ``X``, ``alpha`` outside (0, 1.6], invalid
-        ``bins`` or an unknown ``axis``.
+        ``bins``, an unknown ``axis`` or ``groups``, or ``tol`` missing with
+        clusters (or given with bins).
 
     References
     ----------
@@ -264,12 +299,26 @@ def esteban_ray(X, *, alpha=1.0, bins=None, axis="pc1"):
     0.5
     >>> esteban_ray([-1.0, -1.0, 1.0, 1.0], alpha=1.6)
     0.3299
+    >>> esteban_ray([-1.01, -1.0, -0.99, 0.99, 1.0, 1.01], groups="clusters", tol=0.1)
+    0.5
     """
     X = as_opinions(X)
     alpha = check_real("alpha", alpha, low=0.0, high=1.6, low_open=True,
                        hint=" (Esteban and Ray's admissible range)")
+    groups = check_choice("groups", groups, ("bins", "clusters"))
     y = project(X, axis)
-    shares, values = histogram_1d(y, bins)
+    if groups == "bins":
+        if tol is not None:
+            raise OpinionSimError(f"tol == {tol!r} is only used with groups='clusters'.")
+        shares, values = histogram_1d(y, bins)
+    else:
+        if tol is None:
+            raise OpinionSimError("groups='clusters' needs tol, the linkage distance (> 0).")
+        labels = opinion_clusters(y, tol=tol)
+        counts = np.bincount(labels)
+        means = np.bincount(labels, weights=y) / counts
+        order = np.argsort(means, kind="stable")
+        shares, values = counts[order] / y.shape[0], means[order]
     if shares.size < 2:
         return 0.0
     # S_i = sum_j pi_j |y_i - y_j| from cumulative sums over the sorted values.
@@ -281,8 +330,28 @@ def esteban_ray(X, *, alpha=1.0, bins=None, axis="pc1"):
     return float(np.dot(shares ** (1.0 + alpha), spread))
 
 
+def _two_sides(z, neutral):
+    """Morales' ingredients of the 1-D opinions ``z`` measured from the neutral point:
+    ``(delta_a, gc_pos - gc_neg)``, or ``None`` when a side is empty.
+
+    Agents with ``|z| <= neutral`` are on neither side; shares are of the
+    whole population.
+    """
+    n = z.shape[0]
+    pos = z > neutral
+    neg = z < -neutral
+    n_pos = int(np.count_nonzero(pos))
+    n_neg = int(np.count_nonzero(neg))
+    if n_pos == 0 or n_neg == 0:
+        return None
+    gc_pos = float(np.add.reduce(z, where=pos)) / n_pos
+    gc_neg = float(np.add.reduce(z, where=neg)) / n_neg
+    return abs(n_pos - n_neg) / n, gc_pos - gc_neg
+
+
+@fill_doc
 def polarization_index(X, *, axis="pc1"):
-    r"""Morales et al. polarisation index of the 1-D opinions.
+    r"""Scale-free variant of the Morales et al. polarisation index of the 1-D opinions.
 
     Following [1]_, with :math:`A^{+}` and :math:`A^{-}` the shares of the
     population on either side, :math:`gc^{\pm}` the mean opinion of each side
@@ -296,8 +365,9 @@ def polarization_index(X, *, axis="pc1"):
         d = \frac{|gc^{+} - gc^{-}|}{2\, x_{\max}}.
 
     Convention. Morales et al. measure sides relative to the neutral opinion
-    0 of a scale :math:`[-1, 1]`; here opinions have no fixed neutral point
-    or scale, so the projection is first centred on its **mean** :math:`c`
+    0 of a scale :math:`[-1, 1]` (that published form is
+    :func:`morales_index`); here opinions have no fixed neutral point or
+    scale, so the projection is first centred on its **mean** :math:`c`
     (which makes :math:`\mu` translation invariant) and scaled by
     :math:`x_{\max} = \max_i |y_i - c|` (so :math:`d \in [0, 1]`). Agents
     within rounding of the centre (:math:`|y_i - c| \le 10^{-12} \max_i
@@ -308,16 +378,25 @@ def polarization_index(X, *, axis="pc1"):
     original, a population entirely on the positive side of 0 but split into
     two equal groups scores 1, and an unequal split is penalised both by
     :math:`\Delta A` and by the larger :math:`x_{\max}` of the minority side
-    (90 % at -1 and 10 % at +1 give :math:`0.2 \cdot 2/3.6 \approx 0.111`, not
+    (90 %% at -1 and 10 %% at +1 give :math:`0.2 \cdot 2/3.6 \approx 0.111`, not
     the original 0.2).
+
+    Because it is scaled by the sample's own extreme, it measures the shape
+    of the distribution, not its size: it reads the same at **consensus**
+    (any spread, e.g. 0.16-0.19 for a converged population whose residual
+    spread is 1e-8) as before it, and it falls with N for samples of one
+    distribution (0.228, 0.202 and 0.158 for standard normal samples of
+    :math:`10^2`, :math:`10^4` and :math:`10^6`: :math:`x_{\max}` grows like
+    :math:`\sqrt{2 \ln N}`). Use :func:`morales_index` for opinions on a
+    known scale.
+
+    Shuffling the opinions over the agents leaves it unchanged (no network
+    enters), so there is no **shuffled null** to compare with.
 
     Parameters
     ----------
-    X : array_like, shape (N, dim) or (N,)
-        Opinions, one row per agent.
-    axis : "pc1" or int, default "pc1"
-        The 1-D projection: the first principal component (the values
-        themselves when ``dim == 1``) or a column index.
+    %(param_X)s
+    %(param_axis)s
 
     Returns
     -------
@@ -331,9 +410,7 @@ def polarization_index(X, *, axis="pc1"):
 
     References
     ----------
-    .. [1] A. J. Morales, J. Borondo, J. C. Losada and R. M. Benito,
-       "Measuring political polarization: Twitter shows the two sides of
-       Venezuela", *Chaos* 25, 033114 (2015).
+    .. [1] %(ref_morales)s
 
     Examples
     --------
@@ -347,23 +424,119 @@ def polarization_index(X, *, axis="pc1"):
     """
     X = as_opinions(X)
     y = project(X, axis)
-    n = y.shape[0]
-    z = y - y.sum() / n
-    neutral = _NEUTRAL_RTOL * max(abs(float(y.max())), abs(float(y.min())))
-    pos = z > neutral
-    neg = z < -neutral
-    n_pos = int(np.count_nonzero(pos))
-    n_neg = int(np.count_nonzero(neg))
-    if n_pos == 0 or n_neg == 0:
+    z = y - y.sum() / y.shape[0]
+    sides = _two_sides(z, _NEUTRAL_RTOL * max(abs(float(y.max())), abs(float(y.min()))))
+    if sides is None:
         return 0.0
+    delta_a, gap = sides
     x_max = max(float(z.max()), -float(z.min()))
-    gc_pos = float(np.add.reduce(z, where=pos)) / n_pos
-    gc_neg = float(np.add.reduce(z, where=neg)) / n_neg
-    d = (gc_pos - gc_neg) / (2.0 * x_max)
-    delta_a = abs(n_pos - n_neg) / n
-    return float(min(1.0, max(0.0, (1.0 - delta_a) * d)))
+    return float(min(1.0, max(0.0, (1.0 - delta_a) * gap / (2.0 * x_max))))
 
 
+@fill_doc
+def morales_index(X, *, center=0.0, scale=1.0, axis=None, outside="raise"):
+    r"""Morales et al. polarisation index, as published, for opinions on a known scale.
+
+    Opinions are read on the scale of [1]_, :math:`u_i = (x_i - c)/s \in
+    [-1, 1]` with the neutral point :math:`c` (``center``) at 0 and the ends
+    of the scale at :math:`c \pm s` (``scale``). With :math:`A^{\pm}` the
+    shares of the population with :math:`u > 0` and :math:`u < 0` (agents
+    exactly at the neutral point are on neither side) and :math:`gc^{\pm}`
+    the mean of :math:`u` over each side (the gravity centres),
+
+    .. math::
+
+        \mu = (1 - \Delta A)\, d, \qquad
+        \Delta A = |A^{+} - A^{-}|, \qquad
+        d = \frac{|gc^{+} - gc^{-}|}{2}.
+
+    :math:`\mu \in [0, 1]`: 1 only for two equal groups at the two ends of
+    the scale, 0 when one side is empty; 90 %% at -1 and 10 %% at +1 give
+    0.2. The scale is fixed in advance, so the value of a sample of a fixed
+    distribution does not drift with N (unlike :func:`polarization_index`,
+    whose scale is the sample's own extreme).
+
+    What it reads: **consensus**, about 0 (a consensus off the neutral point
+    leaves one side empty: exactly 0; one at the neutral point gives
+    :math:`d` of the order of the spread over ``scale``); uniform opinions
+    over the scale, 0.5. There is no network, so no shuffled null.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, 1) or (N,), or (N, dim) with ``axis``
+        Opinions, one row per agent.
+    center : float, default 0.0
+        The neutral opinion :math:`c`.
+    scale : float, default 1.0
+        Half-width :math:`s` of the scale (> 0): opinions lie in
+        :math:`[c - s, c + s]`.
+    axis : int, optional
+        The column to read when ``dim > 1`` (an issue on the scale); required
+        then, as a projection has no known scale or neutral point.
+    outside : {"raise", "clip"}, default "raise"
+        What to do with opinions beyond the scale: raise, or count them at
+        the nearest end (for noisy dynamics that can step slightly outside).
+
+    Returns
+    -------
+    float
+        :math:`\mu \in [0, 1]`.
+
+    Raises
+    ------
+    OpinionSimError
+        For empty/non-finite ``X``, ``scale`` not in (0, inf), a non-finite
+        ``center``, ``dim > 1`` without an integer ``axis`` (or an axis out of
+        range), an unknown ``outside``, or, with ``outside="raise"``, an
+        opinion outside :math:`[c - s, c + s]`.
+
+    References
+    ----------
+    .. [1] %(ref_morales)s
+
+    Examples
+    --------
+    >>> from opinionsim.metrics import morales_index
+    >>> morales_index([-1.0, 1.0, -1.0, 1.0])
+    1.0
+    >>> morales_index([-1.0] * 9 + [1.0])
+    0.2
+    >>> morales_index([0.3, 0.3, 0.3])
+    0.0
+    >>> morales_index([2.0, 4.0, 2.0, 4.0], center=3.0, scale=1.0)
+    1.0
+    """
+    X = as_opinions(X)
+    center = check_real("center", center)
+    scale = check_real("scale", scale, low=0.0, low_open=True)
+    outside = check_choice("outside", outside, ("raise", "clip"))
+    dim = X.shape[1]
+    if axis is None:
+        if dim != 1:
+            raise OpinionSimError(
+                f"X has {dim} opinion dimensions; morales_index reads one issue on a known "
+                f"scale: pass axis=<column index in [{-dim}, {dim})>.")
+        axis = 0
+    elif isinstance(axis, str):
+        raise OpinionSimError(f"axis == {axis!r}, must be an integer column index in "
+                              f"[{-dim}, {dim}) (a projection has no known scale).")
+    u = (project(X, axis) - center) / scale
+    lo, hi = float(u.min()), float(u.max())
+    if lo < -1.0 or hi > 1.0:
+        if outside == "raise":
+            raise OpinionSimError(
+                f"X has opinions outside the scale [{center - scale!r}, {center + scale!r}] "
+                f"(from {center + lo * scale!r} to {center + hi * scale!r}); pass the scale the "
+                "opinions live on (center=, scale=), or outside='clip'.")
+        u = np.clip(u, -1.0, 1.0)
+    sides = _two_sides(u, 0.0)
+    if sides is None:
+        return 0.0
+    delta_a, gap = sides
+    return float(min(1.0, max(0.0, (1.0 - delta_a) * gap / 2.0)))
+
+
+@fill_doc
 def bimodality_coefficient(X, *, axis="pc1"):
     r"""Sample-size corrected bimodality coefficient of the 1-D opinions.
 
@@ -380,13 +553,15 @@ def bimodality_coefficient(X, *, axis="pc1"):
     point masses tend to 1. If all opinions are equal the moments are
     undefined and 0.0 is returned.
 
+    What it reads: **consensus**, the shape of what is left whatever its size
+    (a converged population still reads its residual's shape; 0.0 only when
+    all opinions are equal); unchanged by a **shuffled null** (no network).
+
     Parameters
     ----------
     X : array_like, shape (N, dim) or (N,)
         Opinions, one row per agent; N >= 4.
-    axis : "pc1" or int, default "pc1"
-        The 1-D projection: the first principal component (the values
-        themselves when ``dim == 1``) or a column index.
+    %(param_axis)s
 
     Returns
     -------
@@ -435,6 +610,7 @@ def bimodality_coefficient(X, *, axis="pc1"):
     return float((skew * skew + 1.0) / (kurt + 3.0 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
 
 
+@fill_doc
 def opinion_entropy(X, *, bins=None, axis="pc1"):
     r"""Shannon entropy (in nats) of the histogram of the 1-D opinions.
 
@@ -448,18 +624,19 @@ def opinion_entropy(X, *, bins=None, axis="pc1"):
     invariant to translating *and rescaling* the opinions: it measures the
     shape of the distribution, not its width.
 
+    What it reads: **consensus**, 0 with fixed ``bins`` once everyone is in
+    one bin, but with the default data-range bins the shape of the residual,
+    whatever its size; unchanged by a **shuffled null** (no network).
+
     Parameters
     ----------
-    X : array_like, shape (N, dim) or (N,)
-        Opinions, one row per agent.
+    %(param_X)s
     bins : None, int or sequence of float, default None
         ``None``: the exact distinct projected values when there are at most
         64 of them, else 64 equal-width bins over the observed range. An
         integer: that many equal-width bins over the observed range. A
         sequence: fixed bin edges (values outside go to the end bins).
-    axis : "pc1" or int, default "pc1"
-        The 1-D projection: the first principal component (the values
-        themselves when ``dim == 1``) or a column index.
+    %(param_axis)s
 
     Returns
     -------
@@ -473,8 +650,7 @@ def opinion_entropy(X, *, bins=None, axis="pc1"):
 
     References
     ----------
-    .. [1] C. E. Shannon, "A mathematical theory of communication", *Bell
-       System Technical Journal* 27(3), 379-423 (1948).
+    .. [1] %(ref_shannon)s
 
     Examples
     --------
@@ -490,6 +666,7 @@ def opinion_entropy(X, *, bins=None, axis="pc1"):
     return float(max(0.0, -np.dot(shares, np.log(shares))))
 
 
+@fill_doc
 def opinion_clusters(X, *, tol):
     r"""Opinion clusters: agents within ``tol`` of each other, chained together.
 
@@ -510,13 +687,20 @@ def opinion_clusters(X, *, tol):
     One-dimensional opinions are sorted and split at gaps > ``tol``
     (O(N log N)). For ``dim > 1`` identical rows are merged, then the pairs
     within ``tol`` are found with :class:`scipy.spatial.cKDTree` and joined
-    with :func:`scipy.sparse.csgraph.connected_components`; time and memory
-    grow with the number of such pairs among distinct opinions.
+    with :func:`scipy.sparse.csgraph.connected_components`. Dense data
+    (many agents per grid cell of side :math:`\mathrm{tol}/(2\sqrt{dim})`)
+    are first joined cell by cell, so a consensus or well-separated dense
+    camps cost O(N log N) rather than the square of a cluster's size; only
+    points near the boundary between two dense clusters closer than about
+    ``tol`` are still compared pair by pair.
+
+    What it reads: **consensus**, one cluster once the spread is below
+    ``tol``; a **shuffled null** permutes the labels along with the agents
+    (the partition of opinions is unchanged).
 
     Parameters
     ----------
-    X : array_like, shape (N, dim) or (N,)
-        Opinions, one row per agent.
+    %(param_X)s
     tol : float
         Linkage distance (Euclidean), > 0.
 
@@ -535,9 +719,7 @@ def opinion_clusters(X, *, tol):
     .. [1] J. C. Gower and G. J. S. Ross, "Minimum spanning trees and single
        linkage cluster analysis", *Journal of the Royal Statistical Society
        C* 18(1), 54-64 (1969).
-    .. [2] R. Hegselmann and U. Krause, "Opinion dynamics and bounded
-       confidence: models, analysis and simulation", *Journal of Artificial
-       Societies and Social Simulation* 5(3) (2002).
+    .. [2] %(ref_hegselmann_krause)s
 
     Examples
     --------
@@ -558,19 +740,70 @@ def opinion_clusters(X, *, tol):
         raw[order] = np.concatenate(([0], np.cumsum(breaks)))
         return canonical_labels(raw)
     points, inverse = np.unique(X, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    m = points.shape[0]
+    return canonical_labels(_linked_components(points, tol)[inverse.ravel()])
+
+
+def _components(k, pairs):
+    """Connected components of ``k`` nodes joined by the rows of the ``(p, 2)`` array ``pairs``."""
     from scipy.sparse.csgraph import connected_components  # imported when first needed
+
+    graph = sp.coo_array((np.ones(pairs.shape[0]), (pairs[:, 0], pairs[:, 1])), shape=(k, k))
+    return connected_components(graph, directed=False)[1]
+
+
+def _linked_components(points, tol):
+    """Components of distinct ``points`` (dim > 1) chained by distances <= ``tol``.
+
+    Listing every pair within ``tol`` costs the square of a dense cluster's
+    size, so dense data go through a grid first. With cells of side
+    h = tol / (2 sqrt(dim)), any two points in one cell or
+    in touching cells (Chebyshev offset <= 1) are within ``tol``: those
+    cells are joined outright. Pairs of cells whose point boxes are farther
+    apart than ``tol`` never join; pairs whose boxes are entirely within
+    ``tol`` always do; only the points of the remaining cell pairs that
+    still sit in different components are compared one by one. A consensus
+    (bounding-box diagonal <= ``tol``) is one component at once.
+    """
     from scipy.spatial import cKDTree
 
-    pairs = cKDTree(points).query_pairs(tol, output_type="ndarray")
-    graph = sp.coo_array(
-        (np.ones(pairs.shape[0]), (pairs[:, 0], pairs[:, 1])), shape=(m, m)
-    )
-    _, comp = connected_components(graph, directed=False)
-    return canonical_labels(comp[inverse])
+    m, dim = points.shape
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    if math.dist(lo, hi) <= tol:
+        return np.zeros(m, dtype=np.int64)
+    h = tol / (2.0 * math.sqrt(dim)) * (1.0 - 1e-9)  # margin for rounding in floor()
+    cells, cell_of = np.unique(np.floor((points - lo) / h).astype(np.int64), axis=0,
+                               return_inverse=True)
+    cell_of = cell_of.ravel()
+    k = cells.shape[0]
+    if k > m // 4:  # sparse: few points share a cell, and few pairs are within tol
+        return _components(m, cKDTree(points).query_pairs(tol, output_type="ndarray"))
+    # Cell pairs that may hold points within tol: centres within tol/h + sqrt(dim) cells.
+    near = cKDTree(cells.astype(np.float64)).query_pairs(3.0 * math.sqrt(dim) * (1 + 1e-9),
+                                                         output_type="ndarray")
+    box_lo = np.full((k, dim), np.inf)
+    box_hi = np.full((k, dim), -np.inf)
+    np.minimum.at(box_lo, cell_of, points)
+    np.maximum.at(box_hi, cell_of, points)
+    a, b = near[:, 0], near[:, 1]
+    gap = np.maximum(0.0, np.maximum(box_lo[a] - box_hi[b], box_lo[b] - box_hi[a]))
+    span = np.maximum(box_hi[a] - box_lo[b], box_hi[b] - box_lo[a])
+    touching = np.abs(cells[a] - cells[b]).max(axis=1) <= 1
+    sure = touching | (np.einsum("ij,ij->i", span, span) <= tol * tol)
+    maybe = ~sure & (np.einsum("ij,ij->i", gap, gap) <= tol * tol)
+    comp = _components(k, near[sure])
+    maybe &= comp[a] != comp[b]
+    links = [near[sure]]
+    if maybe.any():
+        candidate = np.zeros(k, dtype=bool)
+        candidate[a[maybe]] = candidate[b[maybe]] = True
+        idx = np.flatnonzero(candidate[cell_of])
+        pairs = idx[cKDTree(points[idx]).query_pairs(tol, output_type="ndarray")]
+        cross = comp[cell_of[pairs[:, 0]]] != comp[cell_of[pairs[:, 1]]]
+        links.append(cell_of[pairs[cross]])
+    return _components(k, np.concatenate(links))[cell_of]
 
 
+@fill_doc
 def n_clusters(X, *, tol, min_size=1):
     r"""Number of opinion clusters with at least ``min_size`` agents.
 
@@ -583,10 +816,12 @@ def n_clusters(X, *, tol, min_size=1):
     :func:`opinion_clusters` (single linkage at distance ``tol``): the
     cluster count reported for bounded-confidence models [1]_.
 
+    What it reads: **consensus**, 1 once the spread is below ``tol``;
+    unchanged by a **shuffled null** (no network).
+
     Parameters
     ----------
-    X : array_like, shape (N, dim) or (N,)
-        Opinions, one row per agent.
+    %(param_X)s
     tol : float
         Linkage distance (Euclidean), > 0.
     min_size : int, default 1
@@ -605,9 +840,7 @@ def n_clusters(X, *, tol, min_size=1):
 
     References
     ----------
-    .. [1] R. Hegselmann and U. Krause, "Opinion dynamics and bounded
-       confidence: models, analysis and simulation", *Journal of Artificial
-       Societies and Social Simulation* 5(3) (2002).
+    .. [1] %(ref_hegselmann_krause)s
 
     Examples
     --------

@@ -72,6 +72,10 @@ METRICS = {
         X, graph_for(np.shape(X)[0])),
     "echo_chamber_modularity": lambda X: metrics.echo_chamber_modularity(
         X, graph_for(np.shape(X)[0]), tol=0.3),
+    "morales_index": lambda X: metrics.morales_index(X, axis=0, outside="clip"),
+    "echo_chamber_index": lambda X: metrics.echo_chamber_index(X, graph_for(np.shape(X)[0])),
+    "null_model": lambda X: metrics.null_model(
+        "echo_chamber_index", X, graph_for(np.shape(X)[0]), n_samples=5, rng=0).p,
     "max_change": lambda X: metrics.max_change(previous(X), X),
     "consensus_reached": lambda X: metrics.consensus_reached(X, tol=1.0),
 }
@@ -109,10 +113,13 @@ BAD_X = {
 @pytest.mark.parametrize("name", list(METRICS))
 def test_bad_opinions_raise_naming_X(name, case):
     X = BAD_X[case]
-    if name in {"neighbor_correlation", "opinion_assortativity",
-                "echo_chamber_modularity"} and np.shape(X)[0] == 0:
+    if name in {"neighbor_correlation", "opinion_assortativity", "echo_chamber_index",
+                "echo_chamber_modularity", "null_model"} and np.shape(X)[0] == 0:
         fn = {  # a graph cannot be built for 0 agents; any graph will do
             "neighbor_correlation": lambda X: metrics.neighbor_correlation(X, graph_for(2)),
+            "echo_chamber_index": lambda X: metrics.echo_chamber_index(X, graph_for(2)),
+            "null_model": lambda X: metrics.null_model("echo_chamber_index", X, graph_for(2),
+                                                       rng=0),
             "opinion_assortativity": lambda X: metrics.opinion_assortativity(X, graph_for(2)),
             "echo_chamber_modularity": lambda X: metrics.echo_chamber_modularity(
                 X, graph_for(2), tol=0.3),
@@ -166,7 +173,9 @@ def test_single_agent_values():
     assert metrics.mean_pairwise_distance(x).value == 0.0
     assert metrics.esteban_ray(x) == 0.0
     assert metrics.polarization_index(x) == 0.0
+    assert metrics.morales_index(x, axis=1) == 0.0
     assert metrics.opinion_entropy(x) == 0.0
+    assert metrics.echo_chamber_index(x, sp.csr_array((1, 1))) == 0.0
     assert metrics.n_clusters(x, tol=0.1) == 1
     assert metrics.neighbor_correlation(x, sp.csr_array((1, 1))) == 0.0
     assert metrics.consensus_reached(x, tol=0.1) is True
@@ -217,6 +226,8 @@ TRANSLATION_AXIS0 = {
     "esteban_ray": lambda X: metrics.esteban_ray(X, axis=0),
     "esteban_ray_7_bins": lambda X: metrics.esteban_ray(X, axis=0, bins=7, alpha=1.6),
     "polarization_index": lambda X: metrics.polarization_index(X, axis=0),
+    "esteban_ray_clusters": lambda X: metrics.esteban_ray(X, axis=0, groups="clusters",
+                                                          tol=0.3),
     "bimodality_coefficient": lambda X: metrics.bimodality_coefficient(X, axis=0),
     "opinion_entropy": lambda X: metrics.opinion_entropy(X, axis=0),
     "opinion_entropy_5_bins": lambda X: metrics.opinion_entropy(X, axis=0, bins=5),
@@ -231,6 +242,7 @@ CONTINUOUS_PC1 = {
     "bimodality_coefficient": lambda X: metrics.bimodality_coefficient(X),
     "neighbor_correlation": lambda X: metrics.neighbor_correlation(X, graph_for(len(X))),
     "opinion_assortativity": lambda X: metrics.opinion_assortativity(X, graph_for(len(X))),
+    "echo_chamber_index": lambda X: metrics.echo_chamber_index(X, graph_for(len(X))),
 }
 
 
@@ -279,6 +291,7 @@ def test_relabelling_agents(X, seed):
         else:
             assert approx_equal(fn(Xp), fn(X)), name
     graph_metrics = {
+        "echo_chamber_index": metrics.echo_chamber_index,
         "neighbor_correlation": lambda X, G: metrics.neighbor_correlation(X, G, axis=0),
         "opinion_assortativity": lambda X, G: metrics.opinion_assortativity(X, G, axis=0),
         "echo_chamber_modularity": lambda X, G: metrics.echo_chamber_modularity(X, G, tol=0.3),
@@ -302,7 +315,7 @@ def test_relabelling_agents_pc1(X, seed):
     assume(clear_pc1(X))
     perm = np.random.default_rng(seed).permutation(X.shape[0])
     for name, fn in CONTINUOUS_PC1.items():
-        if name in {"neighbor_correlation", "opinion_assortativity"}:
+        if name in {"neighbor_correlation", "opinion_assortativity", "echo_chamber_index"}:
             continue  # the graph would have to be permuted too: see above
         assert fn(X[perm]) == pytest.approx(fn(X), rel=1e-7, abs=1e-9), name
 
@@ -331,6 +344,25 @@ def test_docstring_contract(name):
     assert ".. math::" in doc, name
     assert "[1]_" in doc and ".. [1]" in doc, name
     assert ">>> " in doc, name
+    assert "%(" not in doc, name  # every shared fragment was filled in
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_every_metric_states_its_consensus_and_shuffled_values(name):
+    doc = inspect.getdoc(getattr(metrics, name))
+    assert "consensus" in doc and "shuffled" in doc, name
+
+
+def test_import_stays_cheap():
+    """``import opinionsim.metrics`` loads neither networkx nor the heavy scipy parts."""
+    import subprocess
+    import sys
+
+    code = ("import sys, opinionsim.metrics; "
+            "print(sorted(m for m in ('networkx', 'scipy.sparse.linalg', 'scipy.sparse.csgraph', "
+            "'scipy.spatial', 'mesa') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_metrics_do_not_import_mesa():

@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
 from scipy.stats import kurtosis, skew
@@ -14,6 +16,7 @@ from opinionsim.metrics import (
     bimodality_coefficient,
     esteban_ray,
     mean_pairwise_distance,
+    morales_index,
     n_clusters,
     opinion_clusters,
     opinion_entropy,
@@ -316,6 +319,54 @@ def test_clusters_match_single_linkage(dim):
     assert np.all(np.diff(first) > 0) and ours[0] == 0
 
 
+def brute_components(X, tol):
+    """Connected components of the graph of all pairs within tol, from the full distance matrix."""
+    from scipy.sparse.csgraph import connected_components
+
+    D = np.linalg.norm(X[:, None] - X[None], axis=-1)
+    return connected_components(D <= tol, directed=False)[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), dim=st.sampled_from([2, 3]),
+       n_blobs=st.integers(1, 5), gap=st.floats(0.5, 3.0))
+def test_dense_clusters_match_the_brute_force_partition(seed, dim, n_blobs, gap):
+    """Dense blobs (the grid path) at distances around tol, some chained by bridges."""
+    rng = np.random.default_rng(seed)
+    tol = 0.05
+    centres = np.cumsum(rng.normal(size=(n_blobs, dim)) * gap * tol, axis=0)
+    X = np.concatenate([c + rng.normal(size=(rng.integers(20, 120), dim)) * tol * rng.uniform(0.05, 0.6)
+                        for c in centres])
+    bridge = centres[0] + np.outer(np.linspace(0, 1, rng.integers(2, 8)), centres[-1] - centres[0])
+    X = np.concatenate([X, bridge])
+    assert same_partition(opinion_clusters(X, tol=tol), brute_components(X, tol))
+
+
+def test_dense_segments_joined_only_where_their_ends_are_within_tol():
+    """Dense segments along x: A = [0, 0.04], B = [0.08, 0.12] (ends 0.04 apart: joined),
+    C = [0.18, 0.22] (0.06 from B: separate). The ends' cells are neither touching nor
+    entirely within tol of each other, so their points are compared one by one."""
+    rng = np.random.default_rng(1)
+
+    def segment(a, b):
+        x = np.concatenate([[a, b], rng.uniform(a, b, 2000)])
+        return np.column_stack([x, 1e-4 * rng.normal(size=x.size)])
+
+    X = np.concatenate([segment(0.0, 0.04), segment(0.08, 0.12), segment(0.18, 0.22)])
+    labels = opinion_clusters(X, tol=0.05)
+    assert labels[0] == labels[2002] != labels[4004]
+    assert n_clusters(X, tol=0.05) == 2
+    assert n_clusters(X, tol=0.039) == 3
+
+
+def test_dense_grid_path_is_taken_and_fast():
+    rng = np.random.default_rng(0)
+    camps = np.concatenate([rng.normal(size=(100_000, 2)) * 0.01 - 0.5,
+                            rng.normal(size=(100_000, 2)) * 0.01 + 0.5])
+    assert n_clusters(camps, tol=0.05) == 2  # 2e10 pairs within tol if listed one by one
+    assert n_clusters(0.3 + 1e-6 * rng.normal(size=(200_000, 2)), tol=0.05) == 1
+
+
 def test_clusters_1d_and_padded_2d_agree():
     y = np.random.default_rng(12).uniform(size=200)
     X = np.column_stack([y, np.zeros_like(y)])
@@ -342,3 +393,119 @@ def test_bad_tol(tol):
 def test_bad_min_size(min_size):
     with pytest.raises(OpinionSimError, match="min_size"):
         n_clusters([0.0, 1.0], tol=0.1, min_size=min_size)
+
+
+# ------------------------------------------------------------ Esteban-Ray groups
+
+
+def test_esteban_ray_clusters_hand_computation():
+    # Three clusters (tol 0.1) of 2, 1 and 3 agents at means 0, 1, 2 (pi = 1/3, 1/6, 1/2):
+    # P = sum_ij pi_i^2 pi_j |y_i - y_j|.
+    y = [-0.05, 0.05, 1.0, 1.95, 2.0, 2.05]
+    pi = np.array([2, 1, 3]) / 6
+    loc = np.array([0.0, 1.0, 2.0])
+    expected = sum(pi[i] ** 2 * pi[j] * abs(loc[i] - loc[j]) for i in range(3) for j in range(3))
+    assert esteban_ray(y, groups="clusters", tol=0.1) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 1.0, 1.6])
+def test_esteban_ray_clusters_two_camps_independent_of_n(alpha):
+    """Two equal camps at +-1 (spread 0.01): 2^-alpha for every N, no bin count involved."""
+    for n in (10, 1000, 100_000):
+        rng = np.random.default_rng(n)
+        y = np.concatenate([-1 + 0.01 * rng.uniform(-1, 1, n), 1 + 0.01 * rng.uniform(-1, 1, n)])
+        value = esteban_ray(y, alpha=alpha, groups="clusters", tol=0.05)
+        assert value == pytest.approx(2.0 ** -alpha, rel=0.02)
+
+
+def test_esteban_ray_bins_depend_on_the_bin_count_clusters_do_not():
+    y = np.random.default_rng(0).uniform(-1, 1, 100_000)
+    binned = [esteban_ray(y, bins=b) for b in (16, 64, 256)]
+    # pi ~ 1/B: P ~ 1/B for alpha = 1 (4x the bins, about a quarter of the value)
+    for a, b in zip(binned, binned[1:]):
+        assert b / a == pytest.approx(0.25, rel=0.1)
+    assert esteban_ray(y, groups="clusters", tol=0.05) == 0.0  # a continuum is one group
+
+
+def test_esteban_ray_clusters_consensus_is_zero():
+    y = 0.3 + 1e-8 * np.random.default_rng(1).normal(size=1000)
+    assert esteban_ray(y, groups="clusters", tol=0.05) == 0.0
+
+
+def test_esteban_ray_groups_arguments():
+    with pytest.raises(OpinionSimError, match="groups"):
+        esteban_ray([0.0, 1.0], groups="kmeans")
+    with pytest.raises(OpinionSimError, match="tol"):
+        esteban_ray([0.0, 1.0], groups="clusters")
+    with pytest.raises(OpinionSimError, match="tol"):
+        esteban_ray([0.0, 1.0], tol=0.1)
+    with pytest.raises(OpinionSimError, match="tol"):
+        esteban_ray([0.0, 1.0], groups="clusters", tol=0.0)
+
+
+# ------------------------------------------------------------------ Morales index
+
+
+def test_morales_published_values():
+    assert morales_index([-1.0, 1.0] * 5) == 1.0
+    assert morales_index([-1.0] * 9 + [1.0]) == pytest.approx(0.2, rel=1e-14)
+    # sides at -0.5 and +1, in equal numbers: d = 1.5 / 2
+    assert morales_index([-0.5, 1.0] * 3) == pytest.approx(0.75, rel=1e-14)
+    # unequal sides: A+ = 3/5, A- = 2/5, gc+ = 0.6, gc- = -0.4 -> 0.8 * 0.5
+    assert morales_index([0.2, 0.6, 1.0, -0.3, -0.5]) == pytest.approx(0.4, rel=1e-14)
+
+
+def test_morales_neutral_agents_are_on_neither_side():
+    # A+ = A- = 1/4, half the population neutral: Delta A = 0, d = 1
+    assert morales_index([-1.0, 0.0, 0.0, 1.0]) == 1.0
+    assert morales_index([0.0, 0.0, 0.0]) == 0.0
+    assert morales_index([0.0, 0.5, 0.7]) == 0.0  # one side empty
+
+
+def test_morales_center_and_scale():
+    rng = np.random.default_rng(3)
+    u = rng.uniform(-1, 1, 200)
+    for center, scale in [(3.0, 2.0), (-10.0, 0.25), (0.0, 7.0)]:
+        assert morales_index(center + scale * u, center=center, scale=scale) == pytest.approx(
+            morales_index(u), rel=1e-12)
+
+
+def test_morales_reads_zero_at_consensus_where_the_scale_free_variant_does_not():
+    rng = np.random.default_rng(4)
+    for offset in (0.3, 0.0, -0.8):
+        y = offset + 1e-8 * rng.normal(size=1000)
+        assert morales_index(y) < 1e-7
+        assert polarization_index(y) > 0.1  # shape of the residual, whatever its size
+
+
+def test_morales_does_not_drift_with_n():
+    """Uniform opinions on the scale: mu -> 1/2, and every sample size is within sampling
+    error of it (Delta A ~ |2 Bin(N, 1/2)/N - 1|, about 0.8 / sqrt(N))."""
+    for n in (100, 10_000, 1_000_000):
+        values = [morales_index(np.random.default_rng(seed).uniform(-1, 1, n))
+                  for seed in range(10)]
+        assert np.mean(values) == pytest.approx(0.5, abs=4.0 / math.sqrt(n))
+
+
+def test_morales_dimensions_and_outside_values():
+    X = np.array([[-1.0, 0.5], [1.0, 0.5], [-1.0, -0.5], [1.0, -0.5]])
+    assert morales_index(X, axis=0) == 1.0
+    assert morales_index(X, axis=-1) == 0.5
+    with pytest.raises(OpinionSimError, match="axis"):
+        morales_index(X)
+    with pytest.raises(OpinionSimError, match="axis"):
+        morales_index(X, axis="pc1")
+    with pytest.raises(OpinionSimError, match="outside the scale"):
+        morales_index([-1.5, 1.0])
+    assert morales_index([-1.5, 1.0, -1.0, 3.0], outside="clip") == 1.0
+    with pytest.raises(OpinionSimError, match="outside"):
+        morales_index([0.0], outside="ignore")
+    with pytest.raises(OpinionSimError, match="scale"):
+        morales_index([0.0], scale=0.0)
+
+
+def test_polarization_index_keeps_its_value_and_its_n_dependence():
+    """The scale-free variant is unchanged (issue 11, measurement 6: 0.228 / 0.202 / 0.158)."""
+    rng = np.random.default_rng(1)
+    values = [polarization_index(rng.standard_normal(n)) for n in (100, 10_000, 1_000_000)]
+    np.testing.assert_allclose(values, [0.228, 0.202, 0.158], atol=5e-4)
