@@ -62,11 +62,21 @@ NAMES = {
     "echo_chamber_modularity": ("echo-chamber modularity", None),
     "attention_homophily": ("attention homophily", None),
     "consensus_reached": ("consensus reached", None),
+    "morales_index": ("Morales polarisation index", None),
+    "echo_chamber_index": ("echo-chamber index", None),
+    "attention_dropout": ("attention dropout", "p"),
+    "attention_entropy_floor": ("attention entropy floor", "h"),
+    "converged_step": ("steps to converge", None),
     # run columns
     "step": ("step", None),
     "seed": ("seed", None),
     "replicate": ("replicate", None),
 }
+
+# A metric's z-score against its null model (reporters "<metric>_z").
+NAMES.update({f"{name}_z": (f"{NAMES[name][0]} (z vs. shuffled null)", None)
+              for name in ("neighbor_correlation", "opinion_assortativity",
+                           "echo_chamber_modularity", "echo_chamber_index")})
 
 # What "p" is depends on the network kind.
 _GRAPH_KIND_WORDS = {
