@@ -42,7 +42,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._errors import OpinionSimError
 from ._validation import check_choice, check_real, is_iterable

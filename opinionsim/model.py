@@ -12,15 +12,14 @@ Examples
 
 from __future__ import annotations
 
-import math
 
-import mesa
 import numpy as np
 import scipy.sparse as sp
 
 from . import _random
 from ._errors import OpinionSimError
 from ._validation import check_choice, check_opinion_array, check_real
+from .base import BaseModel, OpinionAgent, check_record_every
 from .dynamics import ACTIVATIONS, PARAMETERS, UpdateRule, rule_parameters
 from .dynamics.processes import build_processes
 from .dynamics.influence import Context, head_inputs
@@ -31,35 +30,7 @@ from .sources import SourceSet
 __all__ = ["OpinionModel", "OpinionAgent"]
 
 
-class OpinionAgent(mesa.Agent):
-    """One agent: a row of the model's opinion array.
-
-    Attributes
-    ----------
-    node : hashable
-        The agent's node label in the network.
-    row : int
-        Its row in :attr:`OpinionModel.opinions`.
-    opinion : ndarray, shape (dim,)
-        A read-only view of its current opinion.
-    """
-
-    def __init__(self, model, node, row):
-        super().__init__(model)
-        self.node = node
-        self.row = int(row)
-
-    @property
-    def opinion(self):
-        view = self.model._X[self.row]
-        view.flags.writeable = False
-        return view
-
-    def __repr__(self):
-        return f"OpinionAgent(node={self.node!r}, opinion={self.opinion!r})"
-
-
-class OpinionModel(mesa.Model):
+class OpinionModel(BaseModel):
     """Opinion dynamics via attention, as a Mesa model.
 
     Each agent ``i`` attends to the agents it listens to with weights
@@ -175,10 +146,7 @@ class OpinionModel(mesa.Model):
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.activation_rate = check_real("activation_rate", activation_rate, low=0,
                                           low_open=True, high=1)
-        if isinstance(record_every, bool) or not isinstance(record_every, (int, np.integer)) \
-                or record_every < 1:
-            raise OpinionSimError(f"record_every == {record_every!r}, must be an integer >= 1.")
-        self.record_every = int(record_every)
+        self.record_every = check_record_every(record_every)
         fixed = np.zeros(n, dtype=bool)
         fixed[self.network.rows_of(zealots, "zealots")] = True
         self.rule = UpdateRule.create(n=n, dim=self.dim, fixed=fixed, **params)
@@ -209,46 +177,8 @@ class OpinionModel(mesa.Model):
                         "has no direction on the sphere (opinion_space='sphere')."
                     )
                 X /= norms[:, None]
-        # Mesa's model.rng and model.random (for user code such as agents.shuffle_do) come
-        # from the same seed, through a stream of their own: one source of randomness.
-        super().__init__(rng=_random.stream(self.seed, _random.MESA, 0))
-        self._X = X
-        self._X0 = X.copy()
-        self._X0.flags.writeable = False
-        self.last_change = 0.0
-        self.interventions_applied = []
-        from .interventions import _check_schedule
-
-        self.interventions = _check_schedule(interventions, self)
-        self.opinion_history = [] if record_opinions else None
-        self._agents_built = False
-        from .reporters import build_reporters
-
-        self.datacollector = mesa.DataCollector(model_reporters=build_reporters(reporters, self))
-        self._record()
-        self._apply_scheduled(0)
-
-    # ---- state -------------------------------------------------------------------------
-    @property
-    def opinions(self):
-        """Read-only ``(N, dim)`` view of the current opinions (graph-node order)."""
-        view = self._X.view()
-        view.flags.writeable = False
-        return view
-
-    @property
-    def initial_opinions(self):
-        """The opinions at step 0 (read-only)."""
-        return self._X0
-
-    @property
-    def nodes(self):
-        """Node labels in row order."""
-        return self.network.nodes
-
-    @property
-    def n_agents(self):
-        return self.network.n
+        self._start(X, reporters=reporters, interventions=interventions,
+                    record_opinions=record_opinions)
 
     @property
     def temperature(self):
@@ -265,112 +195,12 @@ class OpinionModel(mesa.Model):
             return []
         return [self.network.nodes[i] for i in np.flatnonzero(self.rule.fixed)]
 
-    @property
-    def agents(self):
-        """A Mesa ``AgentSet`` of :class:`OpinionAgent`, built on first use."""
-        self._build_agents()
-        return self._all_agents
-
-    @property
-    def agents_by_type(self):
-        self._build_agents()
-        return super().agents_by_type
-
-    def _build_agents(self):
-        if not self._agents_built:
-            self._agents_built = True
-            for row, node in enumerate(self.network.nodes):
-                OpinionAgent(self, node, row)
-
     def _default_opinions(self, n):
         rng = _random.stream(self.seed, _random.INIT, 0)
         if self.rule.opinion_space == "sphere":
             X = rng.standard_normal((n, self.dim))
             return X / np.linalg.norm(X, axis=1, keepdims=True)
         return rng.uniform(-1.0, 1.0, size=(n, self.dim))
-
-    def rows_of(self, nodes):
-        """Row indices of the given node labels (raises for an unknown label)."""
-        return self.network.rows_of(nodes)
-
-    # ---- dynamics ----------------------------------------------------------------------
-    def step(self):
-        """Advance one tick: every per-step process in order (influence first), then collect."""
-        t = self.steps  # Mesa has already counted this step
-        for process in self.processes:
-            process.step(self, t)
-        if t % self.record_every == 0:
-            self._record()
-        self._apply_scheduled(t)
-
-    def run(self, steps):
-        """Run ``steps`` more steps.
-
-        Examples
-        --------
-        >>> m = OpinionModel(n_agents=5, temperature=float("inf"), seed=1)
-        >>> m.run(3); m.steps
-        3
-        """
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-            raise OpinionSimError(f"steps == {steps!r}, must be an integer >= 0.")
-        for _ in range(int(steps)):
-            self.step()
-
-    def run_until(self, condition, *, max_steps, check_every=1):
-        """Run until ``condition(model)`` is true, checked every ``check_every`` steps.
-
-        The condition is first checked after ``check_every`` steps (never
-        before the first step), then every ``check_every`` steps and after the
-        last step. Ready-made conditions are in :mod:`opinionsim.conditions`
-        (``max_change(tol)``, ``stable(metric, tol, window)``).
-
-        Parameters
-        ----------
-        condition : callable
-            ``model -> bool``.
-        max_steps : int >= 1
-            The horizon: at most this many more steps.
-        check_every : int >= 1
-
-        Returns
-        -------
-        (int, bool)
-            ``(steps_run, converged)``: how many steps this call ran, and
-            whether the condition held when it stopped (False: the horizon
-            was reached first).
-
-        Raises
-        ------
-        OpinionSimError
-            For a ``condition`` that is not callable, or ``max_steps`` /
-            ``check_every`` not an integer >= 1.
-
-        Examples
-        --------
-        >>> m = OpinionModel(n_agents=5, temperature=float("inf"), seed=1)
-        >>> m.run_until(lambda model: model.steps >= 7, max_steps=100, check_every=5)
-        (10, True)
-        """
-        if not callable(condition):
-            raise OpinionSimError(f"condition == {condition!r}, must be a callable model -> bool "
-                                  "(see opinionsim.conditions).")
-        for name, value in (("max_steps", max_steps), ("check_every", check_every)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise OpinionSimError(f"{name} == {value!r}, must be an integer >= 1.")
-        steps_run = 0
-        while steps_run < max_steps:
-            for _ in range(min(int(check_every), int(max_steps) - steps_run)):
-                self.step()
-                steps_run += 1
-            if condition(self):
-                return steps_run, True
-        return steps_run, False
-
-    def _record(self):
-        self.datacollector.collect(self)
-        if self.opinion_history is not None:
-            self.opinion_history.append((self.steps, self._X.copy()))
 
     # ---- attention ---------------------------------------------------------------------
     def structure(self):
@@ -465,33 +295,14 @@ class OpinionModel(mesa.Model):
         return sp.csr_array(A)
 
     # ---- interventions -----------------------------------------------------------------
-    def do(self, intervention):
-        """Apply a causal intervention now (see :mod:`opinionsim.interventions`)."""
-        intervention.apply(self)
-        self.interventions_applied.append((self.steps, intervention))
-
-    def _apply_scheduled(self, t):
-        intervention = self.interventions.get(t)
-        if intervention is None:
-            return
-        try:
-            self.do(intervention)
-        except OpinionSimError as exc:
-            raise OpinionSimError(
-                f"the intervention scheduled for step {t}, {intervention!r}, was rejected: {exc}"
-            ) from exc
-
-    def _set_state(self, *, rule=None, opinions=None, adjacency=None, sources=None):
+    def _set_state(self, *, rule=None, sources=None, **base):
         # Interventions validate everything first and then call this: plain assignments
         # only, so that a rejected intervention can never leave the model half-changed.
         if sources is not None:
             self.sources = sources
         if rule is not None:
             self.rule = rule
-        if opinions is not None:
-            self._X = opinions
-        if adjacency is not None:
-            self.network.set_adjacency(adjacency)
+        super()._set_state(**base)
 
     def __repr__(self):
         kind = "complete" if self.network.complete else f"{self.network.adjacency.nnz} edges"

@@ -43,7 +43,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 
