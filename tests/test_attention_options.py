@@ -150,7 +150,7 @@ PAIRS = [("per_agent_temperature", "dropout"), ("weights", "entropy_floor"),
 @pytest.mark.parametrize("options", SINGLE + PAIRS, ids=lambda o: "+".join(o))
 @pytest.mark.parametrize("activation", ["synchronous", "random_sequential", "random_async"])
 def test_kernels_match_the_reference_for_every_option(options, activation):
-    for seed, affinity in zip(range(3), ("dot", "cosine", "distance")):
+    for seed, affinity in zip(range(4), ("dot", "cosine", "distance", "log_distance")):
         ref, fast, side = tick(seed, options, activation, affinity)
         assert fast is not None and np.all(np.isfinite(ref))
         np.testing.assert_allclose(fast, ref, rtol=1e-12, atol=1e-12)
@@ -161,8 +161,10 @@ def test_kernels_match_the_reference_for_every_option(options, activation):
 @pytest.mark.parametrize("options", [o for o in SINGLE if o != ("weights",)],  # unweighted
                          ids=lambda o: "+".join(o))
 def test_complete_graph_kernels_match_the_reference(options):
-    for seed, activation in zip(range(3), ("synchronous", "random_sequential", "random_async")):
-        ref, fast, _ = tick(seed, options, activation, "distance", complete=True)
+    for seed, activation, affinity in zip(range(4), ("synchronous", "random_sequential",
+                                                     "random_async", "synchronous"),
+                                          ("distance", "dot", "cosine", "log_distance")):
+        ref, fast, _ = tick(seed, options, activation, affinity, complete=True)
         assert np.all(np.isfinite(ref))
         np.testing.assert_allclose(fast, ref, rtol=1e-12, atol=1e-12)
 
@@ -385,3 +387,18 @@ def test_a_weighted_graph_without_weight_warns_once_that_weights_are_ignored():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         OpinionModel(graph=nx.path_graph(3))  # no weights: no warning
+
+
+def test_log_distance_attention_is_a_power_law_of_distance():
+    # Baumann et al. (2020): p_ij ∝ |x_i − x_j|^(−β) is softmax(−ln|x_i − x_j| / T), T = 1/β.
+    beta = 3.0
+    X = np.array([[0.0], [0.5], [-1.0], [2.0], [0.0]])
+    m = OpinionModel(n_agents=5, affinity="log_distance", temperature=1 / beta,
+                     include_self=False, initial_opinions=X, seed=0, reporters=[])
+    A = m.attention().toarray()
+    d = np.abs(X[0, 0] - X[1:4, 0])
+    expected = d ** -beta
+    # agent 4 holds agent 0's opinion: distance 0 gets the large finite score −ln(δ), δ = 1e-12
+    w = np.r_[expected, 1e-12 ** -beta]
+    np.testing.assert_allclose(A[0, 1:], w / w.sum(), rtol=1e-9)
+    assert np.all(np.isfinite(A))

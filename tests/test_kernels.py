@@ -25,7 +25,7 @@ from opinionsim.rules import UpdateRule
 from opinionsim.scheduler import advance, random_async, random_sequential, synchronous
 
 INF = float("inf")
-AFFINITIES = ["dot", "cosine", "distance"]
+AFFINITIES = ["dot", "cosine", "distance", "log_distance"]
 RULES = ["attention", "uniform", "bounded_confidence"]
 ACTIVATIONS = ["synchronous", "random_sequential", "random_async"]
 

@@ -99,8 +99,21 @@ def _distance_dense(Q, K):
     return -np.einsum("bkd,bkd->bk", diff, diff)
 
 
+def _log_distance(Q, K):
+    diff = Q - K
+    return -0.5 * np.log(np.einsum("ij,ij->i", diff, diff) + LOG_DISTANCE_DELTA ** 2)
+
+
+def _log_distance_dense(Q, K):
+    diff = Q[:, None, :] - K[None, :, :]
+    return -0.5 * np.log(np.einsum("bkd,bkd->bk", diff, diff) + LOG_DISTANCE_DELTA ** 2)
+
+
+#: The softening of "log_distance" at distance 0: S = −½ ln(‖q − k‖² + δ²).
+LOG_DISTANCE_DELTA = 1e-12
+
 # Kernel codes of the built-ins (see opinionsim.kernels).
-DOT, COSINE, DISTANCE = 0, 1, 2
+DOT, COSINE, DISTANCE, LOG_DISTANCE = 0, 1, 2, 3
 
 AFFINITIES = {
     "dot": Affinity("dot", _dot, "⟨q_i, k_j⟩/√d: scaled dot-product attention.", DOT, _dot_dense),
@@ -108,6 +121,12 @@ AFFINITIES = {
                        COSINE, _cosine_dense),
     "distance": Affinity("distance", _distance, "−‖q_i − k_j‖²: homophily by closeness.",
                          DISTANCE, _distance_dense),
+    # Baumann et al. (2020): p_ij ∝ ‖x_i − x_j‖^(−β) is softmax(S / T) with this S, T = 1/β.
+    "log_distance": Affinity(
+        "log_distance", _log_distance,
+        "−½ ln(‖q_i − k_j‖² + δ²), δ = 1e-12: at T = 1/β the attention is ∝ ‖q − k‖^(−β) "
+        "(Baumann et al. 2020); equal opinions get a large finite score, never inf.",
+        LOG_DISTANCE, _log_distance_dense),
 }
 
 

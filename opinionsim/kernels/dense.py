@@ -14,12 +14,12 @@ import math
 
 import numpy as np
 
-from ..dynamics.affinities import DISTANCE, DOT
+from ..dynamics.affinities import DISTANCE, DOT, LOG_DISTANCE
 from ..dynamics.weighting import BOUNDED, FROZEN, UNIFORM
 from .intrinsics import edge_uniform, exp_le0, jit
 from .rows import finish_row, refresh_row, worse
 from .weights import option_weights
-from .sparse import SUPPORTS
+from .sparse import LOG_DELTA2, SUPPORTS
 
 __all__ = ["SUPPORTS", "dense"]
 
@@ -69,7 +69,8 @@ def _dense_head(DH, i, c0, c1, v0, v1, include_self, Q, KT, VT, totals, have_tot
                 tot = tot - VT[c, i]
             res[c] = tot / count
         return float(count), 0.0
-    dist = mode == BOUNDED or aff == DISTANCE
+    logd = mode != BOUNDED and aff == LOG_DISTANCE
+    dist = mode == BOUNDED or aff == DISTANCE or logd
     if DH > 0:
         # One pass over the keys; the query stays in registers.
         q0 = Q[i, c0]
@@ -125,6 +126,9 @@ def _dense_head(DH, i, c0, c1, v0, v1, include_self, Q, KT, VT, totals, have_tot
             scale = math.sqrt(c1 - c0)
             for j in range(n):
                 buf[j] = buf[j] / scale
+    if logd:
+        for j in range(n):
+            buf[j] = -0.5 * math.log(LOG_DELTA2 - buf[j])
     hz = 0.0
     if mode == BOUNDED:
         for j in range(n):

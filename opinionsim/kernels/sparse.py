@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from ..dynamics.affinities import DISTANCE, DOT
+from ..dynamics.affinities import DISTANCE, DOT, LOG_DISTANCE, LOG_DISTANCE_DELTA
 from ..dynamics.weighting import ATTENTION, BOUNDED, FROZEN, UNIFORM
 from .intrinsics import exp_le0, jit, prefetch_row
 from .rows import finish_row, normalise_row, refresh_row, worse
@@ -39,10 +39,12 @@ __all__ = ["SUPPORTS", "lean", "heads"]
 
 #: Names these kernels implement (the built-in affinities, weighting rules and regimes).
 SUPPORTS = {
-    "affinity": frozenset({"dot", "cosine", "distance"}),
+    "affinity": frozenset({"dot", "cosine", "distance", "log_distance"}),
     "rule": frozenset({"attention", "uniform", "bounded_confidence"}),
     "activation": frozenset({"synchronous", "random_sequential", "random_async"}),
 }
+
+LOG_DELTA2 = LOG_DISTANCE_DELTA ** 2
 
 #: Edges ahead of the current one whose speaker rows are prefetched.
 _PREFETCH_DISTANCE = 24
@@ -61,13 +63,15 @@ def _prefetch_ahead(indices, e, b, a2, b2, R):
 
 
 @jit(inline="always")
-def _scores(DH, i, c0, c1, a, b, a2, b2, indices, Q, K, V, dist, scale, prefetch, buf):
+def _scores(DH, i, c0, c1, a, b, a2, b2, indices, Q, K, V, dist, scale, prefetch, buf,
+            logd=False):
     """Scores of listener i for the speakers of edges [a, b) into buf; returns their max.
 
     ``DH`` is the head width when it is 1 to 4 and 0 otherwise; kernels receive
     it as the length of a tuple, so it is a compile-time constant, the loop over
     columns unrolls and the query stays in registers. Distances are negated; dot
-    products are divided by ``scale`` (sqrt(width) for "dot", 1 for "cosine").
+    products are divided by ``scale`` (sqrt(width) for "dot", 1 for "cosine");
+    ``logd`` turns squared distances into the "log_distance" score.
     ``prefetch``: 0 none (everything fits in cache), 1 the keys, 2 keys and values.
     """
     q0 = Q[i, c0]
@@ -110,7 +114,9 @@ def _scores(DH, i, c0, c1, a, b, a2, b2, indices, Q, K, V, dist, scale, prefetch
                 s += q2 * K[j, c0 + 2]
             if DH >= 4:
                 s += q3 * K[j, c0 + 3]
-        if dist:
+        if logd:
+            s = -0.5 * math.log(s + LOG_DELTA2)
+        elif dist:
             s = -s
         else:
             s = s / scale
@@ -227,10 +233,11 @@ def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode,
     elif n > 0:
         m = 0.0
         if mode != UNIFORM:
-            dist = mode == BOUNDED or aff == DISTANCE
+            logd = mode != BOUNDED and aff == LOG_DISTANCE
+            dist = mode == BOUNDED or aff == DISTANCE or logd
             scale = math.sqrt(q1 - q0) if aff == DOT else 1.0
             m = _scores(DH, i, q0, q1, a, b, a2, b2, indices, Q, K, V, dist, scale, prefetch,
-                        buf)
+                        buf, logd)
             if mode == BOUNDED:
                 # sqrt(fl(x**2)) == |x| in IEEE arithmetic, as in the reference: ties at the
                 # radius count.
