@@ -30,6 +30,7 @@ _LAZY = {
     "compare_rules": ("opinionsim.inference", "compare_rules"),
     "FitResult": ("opinionsim.inference", "FitResult"),
     "SourceSet": ("opinionsim.sources", "SourceSet"),
+    "Unfollow": ("opinionsim.dynamics.rewiring", "Unfollow"),
 }
 
 
@@ -88,6 +89,7 @@ __all__ = [
     "compare_rules",
     "FitResult",
     "SourceSet",
+    "Unfollow",
     "set_num_threads",
     "__version__",
 ]

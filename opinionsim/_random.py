@@ -67,9 +67,9 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
-def edge_key(seed: int) -> int:
-    """The 64-bit key of a run's per-edge coins (:func:`edge_uniforms`), from its seed."""
-    return int(stream(seed, EDGES, 0).integers(0, 2**63 - 1)) | 1
+def edge_key(seed: int, kind: int = EDGES) -> int:
+    """A 64-bit key for a run's counter-based coins of ``kind`` (:func:`edge_uniforms`)."""
+    return int(stream(seed, kind, 0).integers(0, 2**63 - 1)) | 1
 
 
 def edge_uniforms(key, step, edge_ids):

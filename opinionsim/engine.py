@@ -56,6 +56,7 @@ __all__ = [
     "attend",
     "update_opinions",
     "dropout_keep",
+    "sample_contacts",
 ]
 
 #: The weighting rules by name (the registry of :mod:`opinionsim.dynamics.weighting`).
@@ -258,7 +259,8 @@ def _as_csr(adjacency):
 
 
 def attend(Q, K, V, adjacency, *, temperature=1.0, affinity="dot", rule="attention",
-           confidence=None, weighted=False, dropout=None, entropy_floor=None, rows=None):
+           confidence=None, weighted=False, dropout=None, entropy_floor=None, sample=None,
+           rows=None):
     """Attention-weighted mean of the values, ``Σ_j A_ij v_j``, for every listener.
 
     Parameters
@@ -269,6 +271,10 @@ def attend(Q, K, V, adjacency, *, temperature=1.0, affinity="dot", rule="attenti
         ``(n_queries, n_keys)`` structure.
     temperature, affinity, rule, confidence, weighted, dropout, entropy_floor
         As in :func:`attention_weights`.
+    sample : (m, key, step, first_id), optional
+        Sampled contacts: listener ``i`` draws ``m`` speakers (with replacement)
+        from its attention and hears their mean; draw ``k`` uses the coin
+        ``edge_uniforms(key, step, first_id + i·m + k)`` (see :func:`sample_contacts`).
     rows : ndarray of int, optional
         Compute only these listeners (the others come back as NaN).
 
@@ -304,6 +310,9 @@ def attend(Q, K, V, adjacency, *, temperature=1.0, affinity="dot", rule="attenti
               "log_weights": np.log(csr.data) if weighted else None}
     w = _edge_weights(Q if rows is None else Q[rows], K, csr.indptr, csr.indices, params, keep)
     A = sp.csr_array((w, csr.indices, csr.indptr), shape=csr.shape)
+    if sample is not None:
+        A = sample_contacts(A, *sample, listeners=np.arange(Q.shape[0]) if rows is None
+                            else np.asarray(rows))
     mean = np.asarray(A @ V)
     silent = np.asarray(A.sum(axis=1)).ravel() == 0
     if rows is not None:
@@ -313,6 +322,34 @@ def attend(Q, K, V, adjacency, *, temperature=1.0, affinity="dot", rule="attenti
         s_full[rows] = silent
         return full, s_full
     return mean, silent
+
+
+def sample_contacts(A, m, key, step, first_id, *, listeners=None):
+    """Each row's ``m`` draws (with replacement) from its weights, as a CSR of counts / m.
+
+    Draw ``k`` of listener ``i`` (its global row ``listeners[r]``) takes the
+    first edge whose cumulative weight exceeds ``u · Σ w`` with
+    ``u = edge_uniforms(key, step, first_id + i·m + k)``: a counter-based coin
+    that the compiled kernels draw too. A row of zeros stays zeros (silent).
+    The expected result is ``A`` normalised: sampling is a choice, not a
+    weighting, with the same mean.
+    """
+    from ._random import edge_uniforms
+
+    n = A.shape[0]
+    listeners = np.arange(n) if listeners is None else listeners
+    counts = np.zeros(A.nnz)
+    for r in range(n):  # rows are short; the kernels do the same walk
+        a, b = A.indptr[r], A.indptr[r + 1]
+        w = A.data[a:b]
+        total = w.sum()
+        if total == 0:
+            continue
+        u = edge_uniforms(key, step, first_id + int(listeners[r]) * m + np.arange(m))
+        cum = np.cumsum(w)
+        picks = np.minimum(np.searchsorted(cum, u * total, side="right"), b - a - 1)
+        np.add.at(counts, a + picks, 1.0)
+    return sp.csr_array((counts / m, A.indices, A.indptr), shape=A.shape)
 
 
 def _row_edges(indptr, rows):

@@ -21,7 +21,7 @@ from ._errors import OpinionSimError
 from ._validation import check_choice, check_opinion_array, check_real
 from .base import BaseModel, OpinionAgent, check_record_every
 from .dynamics import ACTIVATIONS, PARAMETERS, UpdateRule, rule_parameters
-from .dynamics.processes import build_processes
+from .dynamics.processes import Influence, Process, build_processes
 from .dynamics.influence import Context, head_inputs
 from .engine import CompleteGraph, attention_weights
 from .network import MAX_MATERIALISED_AGENTS, build_network
@@ -135,7 +135,7 @@ class OpinionModel(BaseModel):
     def __init__(self, graph=None, *, n_agents=None, dim=1, include_self=True, zealots=(),
                  activation="synchronous", activation_rate=1.0, initial_opinions=None, seed=None,
                  reporters=None, record_every=1, record_opinions=False, interventions=None,
-                 processes=None, weight=None, sources=None, **params):
+                 processes=None, weight=None, sources=None, rewiring=None, **params):
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
             raise OpinionSimError(f"dim == {dim!r}, must be an integer >= 1.")
         _check_keywords(params)
@@ -151,6 +151,15 @@ class OpinionModel(BaseModel):
         fixed[self.network.rows_of(zealots, "zealots")] = True
         self.rule = UpdateRule.create(n=n, dim=self.dim, fixed=fixed, **params)
         self.processes = build_processes(processes)
+        if rewiring is not None:
+            if not isinstance(rewiring, Process) or isinstance(rewiring, Influence):
+                raise OpinionSimError(
+                    f"rewiring == {rewiring!r}, must be a per-step process such as "
+                    "opinionsim.Unfollow(rate=..., threshold=..., recommend=...).")
+            self.processes.append(rewiring)
+        for process in self.processes:
+            if hasattr(process, "bind"):
+                process.bind(self)
         if sources is not None and not isinstance(sources, SourceSet):
             raise OpinionSimError(
                 f"sources == {sources!r}, must be an opinionsim.SourceSet (or None).")
@@ -164,6 +173,7 @@ class OpinionModel(BaseModel):
                 f"{MAX_MATERIALISED_AGENTS} agents; use audience='all' or a sparse graph.")
         self.seed = _random.resolve_seed(seed)
         self._edge_key = _random.edge_key(self.seed)
+        self._contact_key = _random.edge_key(self.seed, _random.CONTACTS)
         if initial_opinions is None:
             X = self._default_opinions(n)
         else:
@@ -212,7 +222,8 @@ class OpinionModel(BaseModel):
     def context(self, step):
         """What tick ``step`` needs besides opinions, structure and rule (see ``Context``)."""
         src = None if self.sources is None else self.sources.opinions_at(step)
-        return Context(step=step, edge_key=self._edge_key, weighted=self.network.weighted,
+        return Context(step=step, edge_key=self._edge_key, contact_key=self._contact_key,
+                       weighted=self.network.weighted,
                        source_opinions=src,
                        source_salience=1.0 if self.sources is None else self.sources.salience)
 
@@ -281,7 +292,8 @@ class OpinionModel(BaseModel):
         p = rule.attention_dropout
         dropout = (p, ctx.edge_key, ctx.step) if p > 0 else None
         if dropout is not None and rows is not None:
-            raise OpinionSimError("attention rows under dropout: use attention() instead.")
+            # The coins belong to the edges of the whole structure: compute it all, then slice.
+            return sp.csr_array(self._head_attention(h)[np.asarray(rows)])
         A = attention_weights(Q, K, adj, temperature=T, affinity=rule.affinity,
                               rule="uniform" if rule.head_mode(h) == "uniform" else rule.rule,
                               confidence=rule.confidence, weighted=ctx.weighted,

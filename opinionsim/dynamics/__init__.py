@@ -37,6 +37,7 @@ from .affinities import AFFINITIES, Affinity, register_affinity
 from .influence import apply_update, social_mean
 from .params import PARAMETERS, Param, rule_parameters
 from .processes import PROCESSES, Influence, Process, register_process
+from .rewiring import RECOMMENDERS, Unfollow
 from .rule import UpdateRule
 from .weighting import WEIGHTING_RULES, WeightingRule, register_rule, resolve
 
@@ -44,7 +45,7 @@ __all__ = [
     "ACTIVATIONS", "Activation", "advance",
     "AFFINITIES", "Affinity", "register_affinity",
     "WEIGHTING_RULES", "WeightingRule", "register_rule", "resolve",
-    "PROCESSES", "Process", "Influence", "register_process",
+    "PROCESSES", "Process", "Influence", "register_process", "Unfollow", "RECOMMENDERS",
     "PARAMETERS", "Param", "rule_parameters",
     "UpdateRule", "social_mean", "apply_update",
 ]

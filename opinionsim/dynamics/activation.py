@@ -119,6 +119,9 @@ def advance(activation, X, X0, adjacency, rule: UpdateRule, *, noise_eps=None,
     ``byproducts``: a dict the kernels fill (see :func:`opinionsim.kernels.advance`);
     left untouched when the reference runs.
     """
+    pairwise = rule.weighting.tick
+    if pairwise is not None:  # the rule is a tick of its own (e.g. Deffuant's encounters)
+        return pairwise(X, X0, adjacency, rule, ctx, activation_rng)
     regime = ACTIVATIONS[activation]
     plan = {}
     if regime.draw is not None:

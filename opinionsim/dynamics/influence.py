@@ -30,6 +30,8 @@ class Context:
         The tick (for the per-edge dropout coins).
     edge_key : int
         The run's key for per-edge coins (:func:`opinionsim._random.edge_key`).
+    contact_key : int
+        The run's key for sampled contacts' coins.
     weighted : bool
         The structure's values are prior edge weights.
     source_opinions : ndarray of shape (M, dim), optional
@@ -40,6 +42,7 @@ class Context:
 
     step: int = 0
     edge_key: int = 0
+    contact_key: int = 0
     weighted: bool = False
     source_opinions: np.ndarray | None = None
     source_salience: object = 1.0
@@ -87,12 +90,16 @@ def social_mean(X, adjacency, rule: UpdateRule, rows=None, ctx=PLAIN):
         if mode == "frozen":
             continue
         Xh, Q, K, V = head_inputs(X, rule, h, ctx)
+        sample = None
+        if rule.interaction == "sampled":
+            m = rule.contacts
+            sample = (m, ctx.contact_key, ctx.step, h * X.shape[0] * m)
         mean, silent = engine.attend(Q, K, V, adjacency, temperature=rule.temperature,
                                      affinity=rule.affinity,
                                      rule="uniform" if mode == "uniform" else rule.rule,
                                      confidence=rule.confidence, weighted=ctx.weighted,
-                                     dropout=dropout,
-                                     entropy_floor=rule.attention_entropy_floor, rows=rows)
+                                     dropout=dropout, entropy_floor=rule.attention_entropy_floor,
+                                     sample=sample, rows=rows)
         if np.any(silent):
             mean[silent] = Xh[silent]
         out[:, dims] = mean

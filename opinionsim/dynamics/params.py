@@ -218,6 +218,16 @@ def _head_modes(name, value, n, dim):
     return None if all(m == "attention" for m in modes) else modes
 
 
+def _int(low):
+    def validate(name, value, n, dim):
+        integral = isinstance(value, (int, np.integer)) or (
+            isinstance(value, (float, np.floating)) and float(value).is_integer())
+        if isinstance(value, bool) or not integral or value < low:
+            raise OpinionSimError(f"{name} == {value!r}, must be an integer >= {low}.")
+        return int(value)
+    return validate
+
+
 def _affinities():
     from .affinities import AFFINITIES
     return AFFINITIES
@@ -296,6 +306,14 @@ PARAMETERS = _table(
           "In [0, 1): each tick each tie is ignored with this probability (inattention); "
           "the rest are renormalised.",
           _real(0, 1, high_open=True)),
+    Param("interaction", "weighted",
+          "'weighted' (each agent moves toward the attention-weighted mean) or 'sampled' (each "
+          "draws `contacts` partners from its attention, a choice rather than a weighting, and "
+          "moves toward their mean; the expected update is the weighted one).",
+          _fixed(("weighted", "sampled"))),
+    Param("contacts", 1,
+          "Partners drawn per update with interaction='sampled' (an integer >= 1).",
+          _int(1)),
     Param("head_modes", None,
           "Per head: 'attention', 'uniform' (its attention made uniform) or 'frozen' (its "
           "dimensions stop updating); set by AblateHead.",

@@ -67,7 +67,7 @@ class Influence(Process):
         if rule.noise > 0:
             noise_eps = _random.stream(model.seed, _random.NOISE, t).standard_normal(X.shape)
         activation_rng = None
-        if model.activation != "synchronous":
+        if model.activation != "synchronous" or rule.weighting.tick is not None:
             activation_rng = _random.stream(model.seed, _random.ACTIVATION, t)
         # The kernels report the largest change (and, when a reporter wants it, each agent's
         # attention entropy) from the same pass; the reference does not, and it is measured here.

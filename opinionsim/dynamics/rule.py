@@ -69,6 +69,8 @@ class UpdateRule:
                     f"{needed} == None, but rule == {values['rule']!r} needs it: pass "
                     f"{needed}=<value> ({PARAMETERS[needed].doc})"
                 )
+        if rule.weighting.check is not None:
+            rule.weighting.check(rule)
         return rule
 
     def _check_heads_options(self):

@@ -58,6 +58,11 @@ class WeightingRule:
         Whether ``weights`` already sum to 1 in each non-silent row.
     kernel : int or None
         Code understood by the compiled kernels; None: reference engine only.
+    tick : callable ``(X, X0, adjacency, rule, ctx, rng) -> X_new``, optional
+        A rule that is not a weighting but a whole tick of its own (pairwise
+        encounters); ``weights`` then describes whom an agent may meet.
+    check : callable ``rule -> None``, optional
+        Cross-parameter validation (raises ``OpinionSimError``).
     """
 
     name: str
@@ -67,6 +72,8 @@ class WeightingRule:
     requires: tuple = ()
     normalised: bool = False
     kernel: int | None = None
+    tick: Callable | None = None
+    check: Callable | None = None
 
 
 def edge_listeners(indptr):
@@ -260,6 +267,21 @@ WEIGHTING_RULES = {
         "Equal weights over neighbours within `confidence` (Hegselmann–Krause).",
         uses=("confidence",), requires=("confidence",), normalised=True, kernel=BOUNDED),
 }
+
+
+def _deffuant():
+    from .pairwise import check, deffuant_tick
+
+    return WeightingRule(
+        "deffuant", _uniform,
+        "Pairwise encounters (Deffuant et al. 2000): N per tick; partners within `confidence` "
+        "move `step_size` toward each other. With interaction='sampled' the partner is drawn "
+        "from the attention (algorithmic bias).",
+        uses=("confidence", "step_size", "temperature", "affinity", "salience", "key_norm_clip"),
+        requires=("confidence",), normalised=True, tick=deffuant_tick, check=check)
+
+
+WEIGHTING_RULES["deffuant"] = _deffuant()
 
 
 def resolve(rule, temperature):

@@ -42,7 +42,7 @@ import numpy as np
 from ..engine import CompleteGraph
 from . import threads
 from .dense import dense
-from .packing import aligned_copy, aligned_empty, csr_structure, prepare, readonly
+from .packing import aligned_copy, aligned_empty, csr_structure, prepare, readonly, rule_arrays
 from .sparse import SUPPORTS, heads, lean
 from .threads import (available, disabled, enabled, get_num_threads, limit_threads,
                       set_enabled, set_num_threads)
@@ -57,6 +57,7 @@ __all__ = [
     "set_num_threads",
     "limit_threads",
     "precompile",
+    "pairwise_tick",
     "SUPPORTS",
 ]
 
@@ -99,7 +100,7 @@ def unsupported(activation, X, X0, adjacency, rule, noise_eps):
     import scipy.sparse as sp
 
     for what, name in (("affinity", rule.affinity), ("rule", rule.weighting.name),
-                       ("activation", activation)):
+                       ("activation", activation), ("interaction", rule.interaction)):
         if name not in SUPPORTS[what]:
             return f"{what} {name!r} (kernels implement {', '.join(sorted(SUPPORTS[what]))})"
     for name, arr in (("opinions", X), ("initial opinions", X0), ("noise", noise_eps)):
@@ -207,6 +208,41 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx, 
             else math.nan
         if want_entropy:
             byproducts["entropy"] = p.bp.entropy
+    return out
+
+
+def pairwise_tick(X, adjacency, rule, agents, coins):
+    """A tick of pairwise encounters compiled (see :mod:`.pairwise`), or None to run the reference."""
+    if not enabled():
+        return None
+    if rule.affinity not in SUPPORTS["affinity"] or X.dtype != np.float64:
+        threads.warn_once(f"pairwise {rule.affinity}", f"opinionsim: no compiled kernel for "
+                          f"affinity {rule.affinity!r} in pairwise encounters; running the "
+                          "reference engine (same results, slower).")
+        return None
+    from ..dynamics.affinities import AFFINITIES
+    from .pairwise import encounters
+
+    out = aligned_copy(X)
+    complete = isinstance(adjacency, CompleteGraph)
+    if complete:
+        indptr = indices = np.zeros(1, np.int64)
+        width = adjacency.n
+    else:
+        indptr, indices = csr_structure(adjacency)
+        width = int(np.max(np.diff(indptr))) if len(indptr) > 1 else 0
+    r = rule_arrays(rule, X.shape[1])
+    try:
+        encounters(out, readonly(indptr), readonly(indices), complete,
+                   readonly(np.asarray(agents, np.int64)), readonly(np.asarray(coins)),
+                   rule.interaction == "sampled", AFFINITIES[rule.affinity].kernel, r.temps,
+                   r.salience, r.key_norm_clip, r.step_size, r.confidence, r.fixed,
+                   np.empty(max(width, 1)), np.empty((1, X.shape[1])))
+    except Exception as exc:
+        threads.mark_broken(exc)
+        threads.warn_once("failure", f"opinionsim: the compiled kernels failed ({exc!r}); using "
+                          "the reference implementation from now on in this process.")
+        return None
     return out
 
 

@@ -42,6 +42,8 @@ SUPPORTS = {
     "affinity": frozenset({"dot", "cosine", "distance", "log_distance"}),
     "rule": frozenset({"attention", "uniform", "bounded_confidence"}),
     "activation": frozenset({"synchronous", "random_sequential", "random_async"}),
+    # Sampled contacts run on the reference engine (a Python loop over listeners).
+    "interaction": frozenset({"weighted"}),
 }
 
 LOG_DELTA2 = LOG_DISTANCE_DELTA ** 2
