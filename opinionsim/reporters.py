@@ -135,6 +135,16 @@ def opinion_assortativity(model):
     return metrics.opinion_assortativity(model.opinions, _listening_adjacency(model))
 
 
+def cross_cutting_fraction(model):
+    """Share of ties across the opinion divide (Sasahara et al. 2021; not on complete graphs)."""
+    return metrics.cross_cutting_fraction(model.opinions, _listening_adjacency(model))
+
+
+def network_version(model):
+    """How many times the network has changed (rewiring, cut ties) so far."""
+    return model.network.version
+
+
 #: Opinion distance that chains agents into one cluster for the cluster-based reporters.
 CLUSTER_TOL = metrics.CLUSTER_TOL
 
@@ -181,6 +191,8 @@ REPORTERS = {
     "opinion_entropy": opinion_entropy,
     "mean_pairwise_distance": mean_pairwise_distance,
     "opinion_assortativity": opinion_assortativity,
+    "cross_cutting_fraction": cross_cutting_fraction,
+    "network_version": network_version,
     "n_clusters": n_clusters,
     "echo_chamber_modularity": echo_chamber_modularity,
     "morales_index": morales_index,

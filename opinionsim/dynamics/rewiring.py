@@ -113,7 +113,7 @@ class Unfollow(Process):
             return
         A = model._attention_rows(active)
         csr = model.network.adjacency
-        drops = self._drops(A, active)
+        drops = self._drops(A, active, csr.indptr)
         if not drops:
             return
         indices = csr.indices.copy()
@@ -135,8 +135,13 @@ class Unfollow(Process):
 
         model._set_state(adjacency=csr_from_structure(csr.indptr, indices, n, data))
 
-    def _drops(self, A, active):
-        """(agent, CSR position, dropped neighbour) for each agent that drops a tie."""
+    def _drops(self, A, active, indptr):
+        """(agent, CSR position, dropped neighbour) for each agent that drops a tie.
+
+        Row ``r`` of ``A`` (agent ``active[r]``) stores the agent's ties in the
+        network's own order (attention keeps zero weights), so position ``t`` in
+        it is position ``indptr[i] + t`` in the network.
+        """
         out = []
         for r, i in enumerate(active):
             a, b = A.indptr[r], A.indptr[r + 1]
@@ -148,7 +153,7 @@ class Unfollow(Process):
             w = np.where(mine, w, np.inf)
             least = int(np.argmin(w))
             if w[least] < self.threshold / k:
-                out.append((int(i), int(a + least), int(cols[least])))
+                out.append((int(i), int(indptr[i] + least), int(cols[least])))
         return out
 
     def _recommend(self, model, rng, i, row, dropped):

@@ -41,6 +41,7 @@ from ._common import (
 )
 from ._docs import fill_doc
 from .echo_chambers import (
+    cross_cutting_fraction,
     echo_chamber_index,
     echo_chamber_modularity,
     neighbor_correlation,
@@ -60,6 +61,7 @@ GRAPH_METRICS = {
     "echo_chamber_modularity": partial(echo_chamber_modularity, tol=CLUSTER_TOL),
     "neighbor_correlation": neighbor_correlation,
     "opinion_assortativity": opinion_assortativity,
+    "cross_cutting_fraction": cross_cutting_fraction,
 }
 
 NULL_KINDS = ("shuffle", "configuration", "rewire")

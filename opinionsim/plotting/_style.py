@@ -67,6 +67,10 @@ NAMES = {
     "attention_dropout": ("attention dropout", "p"),
     "attention_entropy_floor": ("attention entropy floor", "h"),
     "converged_step": ("steps to converge", None),
+    "cross_cutting_fraction": ("cross-cutting ties", None),
+    "network_version": ("network changes", None),
+    "interaction": ("interaction", None),
+    "contacts": ("contacts per update", "m"),
     # run columns
     "step": ("step", None),
     "seed": ("seed", None),
@@ -76,7 +80,8 @@ NAMES = {
 # A metric's z-score against its null model (reporters "<metric>_z").
 NAMES.update({f"{name}_z": (f"{NAMES[name][0]} (z vs. shuffled null)", None)
               for name in ("neighbor_correlation", "opinion_assortativity",
-                           "echo_chamber_modularity", "echo_chamber_index")})
+                           "echo_chamber_modularity", "echo_chamber_index",
+                           "cross_cutting_fraction")})
 
 # What "p" is depends on the network kind.
 _GRAPH_KIND_WORDS = {

@@ -72,6 +72,8 @@ METRICS = {
         X, graph_for(np.shape(X)[0])),
     "echo_chamber_modularity": lambda X: metrics.echo_chamber_modularity(
         X, graph_for(np.shape(X)[0]), tol=0.3),
+    "cross_cutting_fraction": lambda X: metrics.cross_cutting_fraction(
+        X, graph_for(np.shape(X)[0])),
     "morales_index": lambda X: metrics.morales_index(X, axis=0, outside="clip"),
     "echo_chamber_index": lambda X: metrics.echo_chamber_index(X, graph_for(np.shape(X)[0])),
     "null_model": lambda X: metrics.null_model(
@@ -114,8 +116,10 @@ BAD_X = {
 def test_bad_opinions_raise_naming_X(name, case):
     X = BAD_X[case]
     if name in {"neighbor_correlation", "opinion_assortativity", "echo_chamber_index",
-                "echo_chamber_modularity", "null_model"} and np.shape(X)[0] == 0:
+                "echo_chamber_modularity", "null_model", "cross_cutting_fraction"} \
+            and np.shape(X)[0] == 0:
         fn = {  # a graph cannot be built for 0 agents; any graph will do
+            "cross_cutting_fraction": lambda X: metrics.cross_cutting_fraction(X, graph_for(2)),
             "neighbor_correlation": lambda X: metrics.neighbor_correlation(X, graph_for(2)),
             "echo_chamber_index": lambda X: metrics.echo_chamber_index(X, graph_for(2)),
             "null_model": lambda X: metrics.null_model("echo_chamber_index", X, graph_for(2),
