@@ -88,7 +88,10 @@ class BaseModel(mesa.Model):
         self._agents_built = False
         from .reporters import build_reporters
 
-        self.datacollector = mesa.DataCollector(model_reporters=build_reporters(reporters, self))
+        columns = build_reporters(reporters, self)
+        # reporters=[] records nothing (not even the step), so that nothing costs a pass.
+        self._collecting = len(columns) > 1
+        self.datacollector = mesa.DataCollector(model_reporters=columns)
         self._record()
         self._apply_scheduled(0)
 
@@ -157,8 +160,37 @@ class BaseModel(mesa.Model):
         """
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
             raise OpinionSimError(f"steps == {steps!r}, must be an integer >= 0.")
-        for _ in range(int(steps)):
+        remaining = int(steps)
+        while remaining > 0:
+            quiet = self._quiet_steps(remaining)
+            if quiet > 1 and self._run_quietly(quiet):
+                remaining -= quiet
+                continue
             self.step()
+            remaining -= 1
+
+    def _quiet_steps(self, horizon):
+        """How many of the next ``horizon`` steps nobody observes before the last of them.
+
+        A stretch may end on an observed step (a record, a scheduled intervention)
+        but not cross one: ``_run_quietly`` runs it and then observes its end.
+        """
+        t = self.steps
+        stop = t + horizon
+        if self._collecting or self.opinion_history is not None:
+            stop = min(stop, (t // self.record_every + 1) * self.record_every)
+        due = [s for s in self.interventions if t < s < stop]
+        if due:
+            stop = min(due)
+        return stop - t
+
+    def _run_quietly(self, n_steps):
+        """Run ``n_steps`` unobserved steps at once, then observe the last; False if unable.
+
+        Subclasses whose dynamics can be advanced in bulk (e.g. fixed-weight
+        linear updates) override this; the default cannot.
+        """
+        return False
 
     def run_until(self, condition, *, max_steps, check_every=1):
         """Run until ``condition(model)`` is true, checked every ``check_every`` steps.
@@ -212,7 +244,8 @@ class BaseModel(mesa.Model):
         return steps_run, False
 
     def _record(self):
-        self.datacollector.collect(self)
+        if self._collecting:
+            self.datacollector.collect(self)
         if self.opinion_history is not None:
             self.opinion_history.append((self.steps, self._X.copy()))
 

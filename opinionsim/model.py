@@ -307,6 +307,32 @@ class OpinionModel(BaseModel):
         return sp.csr_array(A)
 
     # ---- interventions -----------------------------------------------------------------
+    def _run_quietly(self, n_steps):
+        """Fixed-weight linear dynamics (DeGroot, weighted DeGroot, Friedkin–Johnsen without
+        noise) advance ``n_steps`` at once in compiled code, bit for bit as step by step."""
+        if self.sources is not None or len(self.processes) != 1 \
+                or self.activation != "synchronous" or type(self).step is not OpinionModel.step:
+            return False
+        from . import kernels
+
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            done = kernels.linear_run(self._X, self._X0, self.structure(), self.rule, n_steps,
+                                      self.network.weighted)
+        if done is None:
+            return False
+        new, largest = done
+        if not np.isfinite(largest):
+            return False  # let the step-by-step path find and name the non-finite opinion
+        self._X = new
+        self.last_change = float(np.sqrt(largest))
+        self.last_entropy = None
+        self.steps += n_steps
+        t = self.steps
+        if t % self.record_every == 0:
+            self._record()
+        self._apply_scheduled(t)
+        return True
+
     def _set_state(self, *, rule=None, sources=None, **base):
         # Interventions validate everything first and then call this: plain assignments
         # only, so that a rejected intervention can never leave the model half-changed.

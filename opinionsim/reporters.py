@@ -32,16 +32,28 @@ from ._errors import OpinionSimError
 __all__ = ["REPORTERS", "DEFAULT_REPORTERS", "build_reporters"]
 
 
+def _moments(model):
+    """Column means and the total variance of the current opinions, one pass, once per state."""
+    X = model.opinions
+    hit = getattr(model, "_moments_cache", None)
+    if hit is not None and hit[0] is model._X:
+        return hit[1]
+    mean = X.mean(axis=0)
+    centred = X - mean
+    value = (mean, float(np.einsum("ij,ij->", centred, centred)) / X.shape[0])
+    model._moments_cache = (model._X, value)
+    return value
+
+
 def mean_opinion(model):
     """Mean opinion: the signed mean for dim == 1, the norm of the mean vector otherwise."""
-    m = model.opinions.mean(axis=0)
+    m = _moments(model)[0]
     return float(m[0]) if model.dim == 1 else float(np.linalg.norm(m))
 
 
 def variance(model):
     """Total opinion variance (trace of the population covariance)."""
-    X = model.opinions
-    return float(np.sum(X.var(axis=0)))
+    return _moments(model)[1]
 
 
 def max_change(model):
@@ -107,6 +119,40 @@ def attention_entropy(model):
         total += float(np.sum(res.per_agent))
         counted += int(np.count_nonzero(res.counted))
     return total / counted if counted else 0.0
+
+
+def step_attention_entropy(model):
+    """Mean normalised entropy of the attention agents paid *during the latest step*.
+
+    A by-product of the step itself (the compiled kernels emit each agent's
+    entropy in the same pass), so recording it every step costs almost
+    nothing; ``attention_entropy`` is the same statistic of the attention the
+    *next* step will use, at the cost of computing it. Normalised as there: by
+    ln of the whole neighbourhood (sources included), agents with fewer than
+    two neighbours or nobody to listen to not counted. NaN at step 0, before
+    any step, and after a stretch run in bulk (fixed weights, nothing recorded).
+    """
+    H = model.last_entropy
+    if model.steps == 0 or H is None:
+        return float("nan")
+    net = model.network
+
+    def log_sizes():
+        adj = model.structure()
+        if hasattr(adj, "indptr"):
+            k = np.diff(adj.indptr)
+        else:  # complete graph, maybe with sources: every row the same size
+            k = np.full(net.n, adj.shape[1] - (0 if adj.include_self else 1))
+        with np.errstate(divide="ignore"):
+            return np.where(k >= 2, np.log(np.maximum(k, 1)), np.nan)
+
+    key = (net.version, id(model.structure()))
+    cached = getattr(model, "_log_sizes", None)
+    if cached is None or cached[0] != key:
+        cached = model._log_sizes = (key, log_sizes())
+    ratio = H / cached[1]
+    counted = np.isfinite(ratio)
+    return float(np.mean(ratio[counted])) if counted.any() else float("nan")
 
 
 def bimodality_coefficient(model):
@@ -186,6 +232,7 @@ REPORTERS = {
     "polarization_index": polarization_index,
     "neighbor_correlation": neighbor_correlation,
     "attention_entropy": attention_entropy,
+    "step_attention_entropy": step_attention_entropy,
     "bimodality_coefficient": bimodality_coefficient,
     "esteban_ray": esteban_ray,
     "opinion_entropy": opinion_entropy,
@@ -200,11 +247,10 @@ REPORTERS = {
     **{f"{name}_z": _null_z(name) for name in metrics.GRAPH_METRICS},
 }
 
-#: Recorded when ``reporters`` is not given. The ``<metric>_z`` reporters never are: each
-#: costs NULL_SAMPLES evaluations of its metric.
-DEFAULT_REPORTERS = ("mean_opinion", "variance", "max_change", "polarization_index",
-                     "morales_index", "neighbor_correlation", "echo_chamber_index",
-                     "attention_entropy")
+#: Recorded when ``reporters`` is not given: what the step yields on the side, so that
+#: recording every step costs no second pass. The others each need one (a ``<metric>_z``
+#: reporter NULL_SAMPLES of them): ask for them by name.
+DEFAULT_REPORTERS = ("mean_opinion", "variance", "max_change", "step_attention_entropy")
 
 
 def build_reporters(reporters, model=None):
@@ -227,6 +273,9 @@ def build_reporters(reporters, model=None):
             name = r if isinstance(r, str) else getattr(r, "__name__", repr(r))
             items.append((name, r))
     out = {"step": _step}
+    if model is not None:
+        model._want_entropy = any(r == "step_attention_entropy" or r is step_attention_entropy
+                                  for _, r in items)
     for column, r in items:
         if isinstance(r, str):
             if r not in REPORTERS:

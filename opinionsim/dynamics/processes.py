@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -72,6 +73,7 @@ class Influence(Process):
         # The kernels report the largest change (and, when a reporter wants it, each agent's
         # attention entropy) from the same pass; the reference does not, and it is measured here.
         side = {"entropy": None} if getattr(model, "_want_entropy", False) else {}
+        before = _entropy_now(model) if side and not _kernels_will_run(model) else None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             new = advance(model.activation, X, model._X0, model.structure(), rule,
                           noise_eps=noise_eps, activation_rng=activation_rng,
@@ -83,7 +85,10 @@ class Influence(Process):
             # makes the largest squared change non-finite (max propagates NaN).
             delta = new - X
             largest = float(np.max(np.einsum("ij,ij->i", delta, delta)))
-        model.last_entropy = side.get("entropy")
+        entropy = side.get("entropy")
+        if entropy is None and "entropy" in side:
+            entropy = before  # the reference ran: measured on the pre-step state below
+        model.last_entropy = entropy
         if not np.isfinite(largest):
             bad = np.flatnonzero(~np.isfinite(new).all(axis=1))
             if len(bad):
@@ -95,6 +100,36 @@ class Influence(Process):
                 )
         model.last_change = math.sqrt(largest)
         model._X = new
+
+
+def _kernels_will_run(model):
+    """Whether the compiled kernels handle this model's ticks (then they emit the entropy)."""
+    switch = os.environ.get("OPINIONSIM_DISABLE_KERNELS", "").strip().lower()
+    if switch not in ("", "0", "false", "no") or model.rule.weighting.tick is not None:
+        return False
+    from .. import kernels
+
+    return kernels.enabled() and kernels.unsupported(
+        model.activation, model._X, model._X0, model.structure(), model.rule, None) is None
+
+
+def _entropy_now(model):
+    """Each agent's attention entropy (nats, mean over live heads; NaN when silent) at the
+    current state: what the kernels report from their pass, computed here for the reference."""
+    per_head = []
+    for h in range(len(model.rule.heads)):
+        if model.rule.head_mode(h) == "frozen":
+            continue
+        A = model._head_attention(h)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            plogp = np.where(A.data > 0, A.data * np.log(A.data), 0.0)
+        rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+        H = -np.bincount(rows, weights=plogp, minlength=A.shape[0])
+        # silent agents attend to themselves with weight 1 in attention(): no attention paid
+        own = np.asarray(A.sum(axis=1)).ravel()
+        H[own == 0] = np.nan
+        per_head.append(H)
+    return np.mean(per_head, axis=0) if per_head else np.full(model.network.n, np.nan)
 
 
 PROCESSES = {"influence": Influence}

@@ -58,6 +58,7 @@ __all__ = [
     "limit_threads",
     "precompile",
     "pairwise_tick",
+    "linear_run",
     "SUPPORTS",
 ]
 
@@ -244,6 +245,46 @@ def pairwise_tick(X, adjacency, rule, agents, coins):
                           "the reference implementation from now on in this process.")
         return None
     return out
+
+
+_linear_cache = (None, None)  # (structure, (w, totals)) of the latest linear run
+
+
+def linear_run(X, X0, adjacency, rule, n_steps, weighted):
+    """``n_steps`` synchronous ticks of a fixed-weight rule in one compiled call.
+
+    Returns ``(opinions, largest squared change in the last tick)``, or None
+    when the rule's weights depend on the opinions (or options are on), so the
+    per-step path must run. Bit for bit what that many separate steps give.
+    """
+    global _linear_cache
+    from ..dynamics.weighting import UNIFORM
+    from .linear import steps
+
+    if not enabled() or isinstance(adjacency, CompleteGraph) or X.dtype != np.float64:
+        return None
+    r = rule_arrays(rule, X.shape[1])
+    if not (r.lean and r.mode == UNIFORM and r.drop == 0.0 and r.floor == 0.0
+            and r.noise == 0.0 and rule.interaction == "weighted"):
+        return None
+    indptr, indices = csr_structure(adjacency)
+    if weighted:
+        if _linear_cache[0] is not adjacency:
+            from .weights import uniform_prior_weights
+
+            w = np.empty(len(indices))
+            totals = np.empty(len(indptr) - 1)
+            uniform_prior_weights(indptr, np.log(adjacency.data), w, totals)
+            _linear_cache = (adjacency, (readonly(w), readonly(totals)))
+        w, totals = _linear_cache[1]
+    else:
+        w = totals = readonly(np.zeros(0))
+    a = aligned_copy(X)
+    b = aligned_empty(X.shape)
+    which, largest = steps(int(n_steps), readonly(indptr), readonly(indices), w, totals,
+                           readonly(np.ascontiguousarray(X0)), r.step_size, r.stub, r.fixed,
+                           r.sphere, a, b)
+    return (a if which == 0 else b), float(largest)
 
 
 def precompile():

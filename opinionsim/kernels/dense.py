@@ -233,10 +233,10 @@ def dense(dh, ok, hk, lo, hi, rows, sequential, chunk, include_self, Q, KT, VT, 
                                     inv, confidence, opts, key, step, drop, floor, buf, kept, res)
             for t in range(hoff[h], hoff[h + 1]):
                 soc[dst[t]] = res[t] if total != 0.0 else X[i, dst[t]]
-            h_sum += math.log(total) - hz / total if total > 0.0 else 0.0
+            h_sum += math.log(total) - hz / total if total > 0.0 else np.nan
             live += 1
         if want_h:
-            entropy_out[i] = h_sum / live if live > 0 else 0.0
+            entropy_out[i] = h_sum / live if live > 0 else np.nan
         change = finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere, out)
         largest = worse(change, largest)
         if sequential:

@@ -285,8 +285,9 @@ def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode,
 
 @jit(inline="always")
 def entropy(total, hz):
-    """Entropy (nats) of weights whose sum is ``total`` and ``Σ w z = hz``; 0 when silent."""
-    return math.log(total) - hz / total if total > 0.0 else 0.0
+    """Entropy (nats) of weights whose sum is ``total`` and ``Σ w z = hz``; NaN when silent
+    (a listener with nobody to listen to has no attention to measure)."""
+    return math.log(total) - hz / total if total > 0.0 else np.nan
 
 
 @jit(inline="always")
@@ -464,7 +465,7 @@ def heads(ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, 
             h_sum += entropy(total, hz)
             live += 1
         if want_h:
-            entropy_out[i] = h_sum / live if live > 0 else 0.0
+            entropy_out[i] = h_sum / live if live > 0 else np.nan
         change = finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere, out)
         largest = worse(change, largest)
         if sequential:

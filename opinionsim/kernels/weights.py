@@ -25,7 +25,7 @@ from ..dynamics.weighting import (
 )
 from .intrinsics import edge_uniform, exp_le0, jit
 
-__all__ = ["draw_kept", "option_weights"]
+__all__ = ["draw_kept", "option_weights", "uniform_prior_weights"]
 
 
 @jit(inline="always")
@@ -171,3 +171,18 @@ def option_weights(buf, kept, n, n_kept, lw, lw0, weighted, mode, T, floor):
             buf[t] = exp_le0(z)
             hz += buf[t] * z
     return hz
+
+
+@jit()
+def uniform_prior_weights(indptr, lw, w, totals):
+    """Per edge ``exp(ln w − max ln w)`` of its row and each row's sum, in the order
+    :func:`option_weights` (uniform mode, every tie kept) and the weighted sums compute them."""
+    for i in range(indptr.shape[0] - 1):
+        zmax = -np.inf
+        for e in range(indptr[i], indptr[i + 1]):
+            zmax = max(zmax, lw[e])
+        total = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            w[e] = exp_le0(lw[e] - zmax)
+            total += w[e]
+        totals[i] = total

@@ -53,6 +53,7 @@ NAMES = {
     "polarization_index": ("polarisation index", None),
     "neighbor_correlation": ("neighbour correlation", None),
     "attention_entropy": ("attention entropy", None),
+    "step_attention_entropy": ("attention entropy (during the step)", None),
     "bimodality_coefficient": ("bimodality coefficient", None),
     "esteban_ray": ("Esteban–Ray polarisation", None),
     "opinion_entropy": ("opinion entropy", None),
