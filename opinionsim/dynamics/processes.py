@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
@@ -73,7 +72,6 @@ class Influence(Process):
         # The kernels report the largest change (and, when a reporter wants it, each agent's
         # attention entropy) from the same pass; the reference does not, and it is measured here.
         side = {"entropy": None} if getattr(model, "_want_entropy", False) else {}
-        before = _entropy_now(model) if side and not _kernels_will_run(model) else None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             new = advance(model.activation, X, model._X0, model.structure(), rule,
                           noise_eps=noise_eps, activation_rng=activation_rng,
@@ -87,7 +85,7 @@ class Influence(Process):
             largest = float(np.max(np.einsum("ij,ij->i", delta, delta)))
         entropy = side.get("entropy")
         if entropy is None and "entropy" in side:
-            entropy = before  # the reference ran: measured on the pre-step state below
+            entropy = _entropy_now(model)  # the reference ran; model._X is still the old state
         model.last_entropy = entropy
         if not np.isfinite(largest):
             bad = np.flatnonzero(~np.isfinite(new).all(axis=1))
@@ -100,17 +98,6 @@ class Influence(Process):
                 )
         model.last_change = math.sqrt(largest)
         model._X = new
-
-
-def _kernels_will_run(model):
-    """Whether the compiled kernels handle this model's ticks (then they emit the entropy)."""
-    switch = os.environ.get("OPINIONSIM_DISABLE_KERNELS", "").strip().lower()
-    if switch not in ("", "0", "false", "no") or model.rule.weighting.tick is not None:
-        return False
-    from .. import kernels
-
-    return kernels.enabled() and kernels.unsupported(
-        model.activation, model._X, model._X0, model.structure(), model.rule, None) is None
 
 
 def _entropy_now(model):
