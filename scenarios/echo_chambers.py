@@ -220,7 +220,7 @@ def _figures(series, at_horizons, summary, *, n_agents, steps, seed, out):
 
 def _finding(summary, *, n_agents, steps):
     s = summary.set_index("temperature").sort_index()
-    lo, hi = s.index.min(), s.index.max()
+    lo = s.index.min()
     polarised = s.index[s["polarised_verdict"] == "significant"]
     changing = s.index[s["polarised_verdict"] == "still changing"]
     consensus = s.index[s["consensus_every_seed"]]
