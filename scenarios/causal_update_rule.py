@@ -110,7 +110,8 @@ def run(*, n_agents=200, at=5, horizon=40, seeds=8, seed=0):
 
 
 def judge(table):
-    """Per intervention: the verdict at the longest horizon and whether it is lasting polarisation."""
+    """Per intervention: the verdict at the longest horizon, and whether it is lasting
+    polarisation."""
     out = {}
     for label, sub in table.groupby("intervention", sort=False):
         sub = sub.sort_values("steps_after")
@@ -187,7 +188,7 @@ def _describe(label, j):
 def main(argv=None):
     """Run the scenario from the command line; return its key numbers."""
     args = parse_args(NAME, __doc__, argv)
-    params = size(args, tiny=dict(n_agents=60, at=3, horizon=15, seeds=4),
+    params = size(args, tiny=dict(n_agents=60, at=3, horizon=10, seeds=4),
                   default=dict(n_agents=200, at=5, horizon=40, seeds=8),
                   full=dict(n_agents=2000, at=10, horizon=100, seeds=32))
     table, effects, shift = run(seed=args.seed, **params)

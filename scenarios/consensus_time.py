@@ -21,7 +21,9 @@ Every run ends in one of three ways, and is reported as such:
 What decides the printed finding
 --------------------------------
 Which network is slowest at the highest temperature: the Welch 95% interval
-of the difference in mean log consensus time to the runner-up must exclude 0.
+of the difference in mean log consensus time to the runner-up must exclude 0;
+it is compared with the analytic time scale of each network, the relaxation
+time ``1/(−ln λ₂)`` of the T = ∞ (DeGroot) update matrix.
 Whether a lower temperature slows agreement: the same graphs and initial
 opinions (seed by seed) are run at both temperatures, and the paired 95%
 interval of the log ratio of consensus times must exclude 0. Whether low
@@ -67,11 +69,26 @@ def settle(model, max_steps):
     return ("frozen apart" if stopped else "still changing"), steps
 
 
+def relaxation_time(graph, step_size=0.5):
+    """``1/−ln λ₂`` of the T = ∞ (DeGroot) update ``(1 − a)I + a·D⁻¹A``: the analytic time scale.
+
+    ``D⁻¹A`` is similar to the symmetric ``D^{−1/2} A D^{−1/2}``, so its eigenvalues are
+    real; ``λ₂`` is the second largest modulus.
+    """
+    A = nx.to_scipy_sparse_array(graph, format="csr", dtype=float)
+    d = np.asarray(A.sum(axis=1)).ravel()
+    inv = 1.0 / np.sqrt(d)
+    S = (A.multiply(inv[:, None]).multiply(inv[None, :])).toarray()
+    ev = (1 - step_size) + step_size * np.linalg.eigvalsh(S)
+    lam = np.sort(np.abs(ev))[-2]
+    return float(-1.0 / np.log(lam))
+
+
 def run(*, n_agents=200, temperatures=None, seeds=3, max_steps=5000, seed=0):
     """One row per (graph, temperature, seed): how the run ended and after how many steps."""
     if temperatures is None:
         temperatures = [0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 3.0]
-    rows = []
+    rows, relax = [], {}
     for name, make_graph in GRAPHS.items():
         for T in temperatures:
             for s in range(seed, seed + seeds):
@@ -79,7 +96,10 @@ def run(*, n_agents=200, temperatures=None, seeds=3, max_steps=5000, seed=0):
                                      affinity="distance", include_self=False, seed=s,
                                      reporters=[])
                 outcome, steps = settle(model, max_steps)
+                if s not in relax.setdefault(name, {}):
+                    relax[name][s] = relaxation_time(make_graph(n_agents, s))
                 rows.append({"graph": name, "temperature": float(T), "seed": s,
+                             "relaxation_time": relax[name][s],
                              "outcome": outcome, "steps": steps,
                              "steps_to_consensus": steps if outcome == "consensus"
                              else float("nan"),
@@ -134,7 +154,10 @@ def analyse(df):
     low = df[df["temperature"] == lo_t]
     outcomes = low.groupby("graph")["outcome"].value_counts().unstack(fill_value=0)
     outcomes = outcomes.reindex(index=names, columns=list(OUTCOMES), fill_value=0)
-    return {"hi_t": hi_t, "lo_t": lo_t, "t_slow": t_slow,
+    relax = high.groupby("graph")["relaxation_time"].mean()
+    spectral_slowest = str(relax.idxmax())
+    return {"hi_t": hi_t, "lo_t": lo_t, "t_slow": t_slow, "relaxation": relax.to_dict(),
+            "spectral_slowest": spectral_slowest,
             "median_high": {n: float(np.exp(np.median(log_steps[n]))) for n in names},
             "slowest": slowest, "runner_up": runner, "slowest_ratio": math.exp(diff),
             "slowest_ci": (math.exp(ci[0]), math.exp(ci[1])), "slowest_verdict": slowest_v,
@@ -202,6 +225,13 @@ def main(argv=None):
         f"which network is slowest is not significant ({short[r['slowest']]} vs "
         f"{short[r['runner_up']]}: {r['slowest_ratio']:.2f}×, 95% CI "
         f"{r['slowest_ci'][0]:.2f}–{r['slowest_ci'][1]:.2f}×).")
+    rel = ", ".join(f"{short[n]} {r['relaxation'][n]:.1f}" for n in GRAPHS)
+    spectral = (f"The analytic time scale agrees: the relaxation time 1/(−ln λ₂) of the "
+                f"T = ∞ update is {rel} steps, longest for the "
+                f"{short[r['spectral_slowest']]} network."
+                if r["spectral_slowest"] == r["slowest"] else
+                f"The analytic relaxation time 1/(−ln λ₂) of the T = ∞ update ({rel} steps) "
+                f"ranks the {short[r['spectral_slowest']]} network slowest instead.")
     slow_parts = []
     for n in GRAPHS:
         s = r["slowdown"][n]
@@ -225,12 +255,14 @@ def main(argv=None):
            f"{params['max_steps']} steps — " + end)
     print_finding(NAME, f"""
         At temperature {r['hi_t']:g} the {params['n_agents']} agents agree (to within {TOL})
-        in a median of {med} steps: {first} Lowering the temperature to {r['t_slow']:g} (the
+        in a median of {med} steps: {first} {spectral} Lowering the temperature to
+        {r['t_slow']:g} (the
         lowest at which every run still agreed; same graphs and initial opinions) changes the
         consensus time by a factor (geometric mean, paired 95% CI): {'; '.join(slow_parts)}.
         {low}""", files)
     return {"median_steps_high_t": r["median_high"],
             "slowest": r["slowest"], "slowest_verdict": sv.status,
+            "spectral_slowest": r["spectral_slowest"], "relaxation_time": r["relaxation"],
             "slowest_ci": r["slowest_ci"],
             "slowdown": {n: {"ratio": v["ratio"], "ci": v["ci"], "verdict": v["verdict"].status,
                              "sign": v["verdict"].sign} for n, v in r["slowdown"].items()},

@@ -1,4 +1,4 @@
-"""Echo chambers: at what temperature does polarisation switch on, and does it come with echo chambers?
+"""Echo chambers: where does polarisation switch on, and does it come with echo chambers?
 
 Question
 --------
@@ -286,7 +286,7 @@ def main(argv=None):
     """Run the scenario from the command line; return its key numbers."""
     args = parse_args(NAME, __doc__, argv)
     params = size(args,
-                  tiny=dict(n_agents=80, temperatures=[0.005, 0.05, 1.0], seeds=2, steps=40,
+                  tiny=dict(n_agents=80, temperatures=[0.005, 0.05, 1.0], seeds=2, steps=30,
                             null_samples=20),
                   default=dict(n_agents=300, seeds=4, steps=150, null_samples=50),
                   full=dict(n_agents=2000, temperatures=np.geomspace(0.002, 2.0, 25), seeds=16,

@@ -199,7 +199,8 @@ def main(argv=None):
         ({v_ent.choose('broader on B', 'no significant difference')}, 95% CI
         {ci_ent[0]:+.2f} to {ci_ent[1]:+.2f}).""", files)
     return {"variance_a": float(m.loc[a, "variance"]), "variance_b": float(m.loc[b, "variance"]),
-            "clusters_a": float(m.loc[a, "n_clusters"]), "clusters_b": float(m.loc[b, "n_clusters"]),
+            "clusters_a": float(m.loc[a, "n_clusters"]),
+            "clusters_b": float(m.loc[b, "n_clusters"]),
             "verdict_a": judged[a]["verdict"].status, "verdict_b": judged[b]["verdict"].status,
             "consensus_a": judged[a]["consensus"], "consensus_b": judged[b]["consensus"],
             "homophily_a": float(m.loc[a, "homophily_topic_a_camps"]),

@@ -51,7 +51,7 @@ LAW_CV = 0.25
 
 
 def make_model(*, n_agents, fraction, temperature, seed):
-    """``n_agents`` agents of which ``round(fraction · n_agents)`` (at least 1) are zealots at +1."""
+    """``n_agents`` agents, ``round(fraction · n_agents)`` of them (at least 1) zealots at +1."""
     rng = np.random.default_rng(seed)
     X0 = rng.uniform(-1.0, 0.0, size=(n_agents, 1))
     k = max(1, int(round(fraction * n_agents)))
@@ -69,7 +69,8 @@ def crossing_step(model, k, max_steps):
 
 
 def run(*, n_agents=100, fractions=None, temperatures=None, steps=100, seeds=3, seed=0):
-    """One row per (temperature, fraction, seed): the crossing step (``nan``: not by 16× ``steps``)."""
+    """One row per (temperature, fraction, seed): the crossing step (``nan``: not by the
+    longest horizon, 16× ``steps``)."""
     if fractions is None:
         fractions = [0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5]
     if temperatures is None:
@@ -105,7 +106,8 @@ def thresholds(df, steps):
 
 
 def delay_law(df):
-    """Per temperature: ``C = median t*·f/(1 − f)`` over crossed runs and its spread across fractions."""
+    """Per temperature: ``C``, the median of ``t*·f/(1 − f)`` over crossed runs, and its
+    spread across fractions."""
     crossed = df.dropna(subset=["crossing_step"])
     f = crossed["zealot_fraction"]
     c = crossed.assign(odds_time=crossed["crossing_step"] * f / (1 - f))
