@@ -158,7 +158,8 @@ def analyse(ts, fair, steps):
     return out, paired
 
 
-def _figures(ts, by_sal, fair, steps, out):
+def figure(ts, by_sal, fair, steps):
+    """Capture per side over time, capture against loudness, distance to the campaign."""
     import matplotlib.pyplot as plt
 
     from opinionsim.plotting import category_colors, fit_title, metric_timeseries
@@ -200,7 +201,7 @@ def _figures(ts, by_sal, fair, steps, out):
     c.get_legend().remove()
     c.set_ylabel("mean distance to the campaign opinion")
     c.set_title(fit_title("Population pulled to the campaign · mean ± 95% CI over seeds", c))
-    return save_figure(fig, out, "attention_hijacking")
+    return fig
 
 
 def _pct(x):
@@ -225,7 +226,7 @@ def main(argv=None):
     out = output_dir(args.out)
     files = [save_table(ts, out, "captured_attention"),
              save_table(by_sal, out, "captured_by_salience"),
-             _figures(ts, by_sal, fair, steps, out)]
+             save_figure(figure(ts, by_sal, fair, steps), out, NAME)]
     res, paired = analyse(ts, fair, steps)
     d, k, c = DEFENCES
     near, far = res[(d, "campaign")], res[(d, "far")]

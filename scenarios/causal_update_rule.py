@@ -164,7 +164,8 @@ def _figures(table, effects, shift, out):
     return files
 
 
-def _describe(label, j):
+def describe(label, j):
+    """One intervention's effects at the three horizons and what they amount to."""
     rows = j["rows"]
     trail = " → ".join(f"{r['ate']:+.3g}" for _, r in rows.iterrows())
     last = rows.iloc[-1]
@@ -214,7 +215,7 @@ def main(argv=None):
         {control:.3g} after {params['at'] + MULTIPLES[-1] * h} steps), intervening at step
         {params['at']} changes the opinion variance {h}, {4 * h} and {16 * h} steps later by
         (ATE over {params['seeds']} paired seeds): {'; '.join(
-            _describe(k, j) for k, j in judged.items())}.
+            describe(k, j) for k, j in judged.items())}.
         In the cause → effect experiment the effect group pays {p['before'].mean():.1%} of
         its attention to the {N_LOUD} loud cause agents at first and
         {p['control_after'].mean():.1%} ten steps later without intervention; {shift_text}""",

@@ -85,7 +85,7 @@ def _null_columns(res):
 
 
 def run(*, n_agents=300, temperatures=None, seeds=4, steps=150, record_every=10,
-        null_samples=50, seed=0):
+        null_samples=50, seed=0, verbose=False):
     """Sweep the temperature; measure at 1×, 4× and 16× the horizon ``steps``.
 
     Returns
@@ -117,7 +117,8 @@ def run(*, n_agents=300, temperatures=None, seeds=4, steps=150, record_every=10,
                 model.run(k * steps - model.steps)
                 rows.append({"temperature": float(T), "seed": s, "steps": k * steps,
                              **measure(model, null_samples=null_samples, rng=rng)})
-        progress(f"  {NAME}: T = {T:.3g} done")
+        if verbose:
+            progress(f"  {NAME}: T = {T:.3g} done")
     return pd.DataFrame(series), pd.DataFrame(rows)
 
 
@@ -218,7 +219,8 @@ def _figures(series, at_horizons, summary, *, n_agents, steps, seed, out):
     return files
 
 
-def _finding(summary, *, n_agents, steps):
+def describe(summary, *, n_agents, steps):
+    """The printed finding: every clause chosen by the verdicts in ``summary``."""
     s = summary.set_index("temperature").sort_index()
     lo = s.index.min()
     polarised = s.index[s["polarised_verdict"] == "significant"]
@@ -291,7 +293,7 @@ def main(argv=None):
                   default=dict(n_agents=300, seeds=4, steps=150, null_samples=50),
                   full=dict(n_agents=2000, temperatures=np.geomspace(0.002, 2.0, 25), seeds=16,
                             steps=200, null_samples=200))
-    series, at_horizons = run(seed=args.seed, **params)
+    series, at_horizons = run(seed=args.seed, verbose=True, **params)
     summary = summarise(at_horizons)
     out = output_dir(args.out)
     files = [save_table(series, out, "echo_chambers"),
@@ -299,7 +301,7 @@ def main(argv=None):
              save_table(summary, out, "summary")]
     files += _figures(series, at_horizons, summary, n_agents=params["n_agents"],
                       steps=params["steps"], seed=args.seed, out=out)
-    print_finding(NAME, _finding(summary, n_agents=params["n_agents"], steps=params["steps"]),
+    print_finding(NAME, describe(summary, n_agents=params["n_agents"], steps=params["steps"]),
                   files)
     s = summary.set_index("temperature").sort_index()
     lo, hi = s.index.min(), s.index.max()

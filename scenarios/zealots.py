@@ -68,7 +68,8 @@ def crossing_step(model, k, max_steps):
     return float(steps) if crossed else float("nan")
 
 
-def run(*, n_agents=100, fractions=None, temperatures=None, steps=100, seeds=3, seed=0):
+def run(*, n_agents=100, fractions=None, temperatures=None, steps=100, seeds=3, seed=0,
+        verbose=False):
     """One row per (temperature, fraction, seed): the crossing step (``nan``: not by the
     longest horizon, 16× ``steps``)."""
     if fractions is None:
@@ -86,8 +87,9 @@ def run(*, n_agents=100, fractions=None, temperatures=None, steps=100, seeds=3, 
                 rows.append({"temperature": float(T), "zealot_fraction": k / n_agents,
                              "n_zealots": k, "seed": s, "crossing_step": t_star,
                              "free_mean_opinion": float(model.opinions[k:, 0].mean())})
-        progress(f"  {NAME}: T = {T:g} done ({i + 1}/{len(temperatures)}, "
-                 f"{time.perf_counter() - start:.0f} s)")
+        if verbose:
+            progress(f"  {NAME}: T = {T:g} done ({i + 1}/{len(temperatures)}, "
+                     f"{time.perf_counter() - start:.0f} s)")
     return pd.DataFrame(rows)
 
 
@@ -176,7 +178,7 @@ def main(argv=None):
                             fractions=np.geomspace(0.005, 0.5, 21),
                             temperatures=list(np.geomspace(0.2, 5, 15)) + [float("inf")]))
     steps = params["steps"]
-    df = run(seed=args.seed, **params)
+    df = run(seed=args.seed, verbose=True, **params)
     th = thresholds(df, steps)
     law = delay_law(df)
     out = output_dir(args.out)
