@@ -219,7 +219,7 @@ def main(argv=None):
     params = size(args, tiny=dict(n_agents=60, n_loud=2, steps=8, seeds=3,
                                   saliences=[1.0, 10.0, 100.0]),
                   default=dict(n_agents=200, n_loud=5, steps=30, seeds=5),
-                  full=dict(n_agents=2000, n_loud=50, steps=60, seeds=10,
+                  full=dict(n_agents=1000, n_loud=25, steps=60, seeds=10,
                             saliences=np.geomspace(1, 300, 30)))
     ts, by_sal, fair = run(seed=args.seed, **params)
     steps = params["steps"]

@@ -191,7 +191,7 @@ def main(argv=None):
     args = parse_args(NAME, __doc__, argv)
     params = size(args, tiny=dict(n_agents=60, at=3, horizon=10, seeds=4),
                   default=dict(n_agents=200, at=5, horizon=40, seeds=8),
-                  full=dict(n_agents=2000, at=10, horizon=100, seeds=32))
+                  full=dict(n_agents=1000, at=10, horizon=100, seeds=16))
     table, effects, shift = run(seed=args.seed, **params)
     out = output_dir(args.out)
     files = [save_table(table, out, "effects"),

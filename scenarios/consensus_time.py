@@ -209,8 +209,8 @@ def main(argv=None):
     params = size(args, tiny=dict(n_agents=60, temperatures=[0.03, 0.3, 3.0], seeds=3,
                                   max_steps=1500),
                   default=dict(n_agents=200, seeds=3, max_steps=5000),
-                  full=dict(n_agents=2000, temperatures=list(np.geomspace(0.03, 10, 20)),
-                            seeds=16, max_steps=20000))
+                  full=dict(n_agents=1000, temperatures=list(np.geomspace(0.03, 10, 16)),
+                            seeds=10, max_steps=10000))
     df = run(seed=args.seed, **params)
     out = output_dir(args.out)
     files = [save_table(df, out, "consensus_time"), _figures(df, params["max_steps"], out)]

@@ -291,8 +291,8 @@ def main(argv=None):
                   tiny=dict(n_agents=80, temperatures=[0.005, 0.05, 1.0], seeds=2, steps=30,
                             null_samples=20),
                   default=dict(n_agents=300, seeds=4, steps=150, null_samples=50),
-                  full=dict(n_agents=2000, temperatures=np.geomspace(0.002, 2.0, 25), seeds=16,
-                            steps=200, null_samples=200))
+                  full=dict(n_agents=1000, temperatures=np.geomspace(0.002, 2.0, 17), seeds=8,
+                            steps=200, null_samples=100))
     series, at_horizons = run(seed=args.seed, verbose=True, **params)
     summary = summarise(at_horizons)
     out = output_dir(args.out)

@@ -201,8 +201,8 @@ def main(argv=None):
     params = size(args, tiny=dict(n_agents=60, slants=[0.5, 1.0],
                                   ratios=[0.05, 0.5, 0.85, 1.2, 2.0], seeds=2, max_steps=3000),
                   default=dict(n_agents=300, seeds=3, max_steps=5000),
-                  full=dict(n_agents=3000, slants=[0.1, 0.25, 0.5, 0.75, 1.0],
-                            ratios=list(np.geomspace(0.03, 5, 31)), seeds=10, max_steps=20000))
+                  full=dict(n_agents=1000, slants=[0.1, 0.25, 0.5, 0.75, 1.0],
+                            ratios=list(np.geomspace(0.03, 5, 21)), seeds=6, max_steps=20000))
     df = run(seed=args.seed, **params)
     out = output_dir(args.out)
     files = [save_table(df, out, "media")]

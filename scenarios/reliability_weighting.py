@@ -33,8 +33,8 @@ error exceeds the optimum ``1/Σ(1/σ²)`` by the relative amount
 
 What decides the printed finding
 --------------------------------
-The slope of log(mean distance) against log n (n ≥ 200, or the last decade of a
-shorter run), with a bootstrap 95%
+The slope of log(mean distance) against log n over the last decade of observations
+(n ≥ rounds/10), with a bootstrap 95%
 interval over agents: the weights converge when it excludes 0 (negative), and
 converge at the analytic 1/√n rate when it also contains −½. The measured
 distance and excess error at the largest n are compared with the two formulas.
@@ -58,9 +58,9 @@ NAME = "reliability_weighting"
 BROKEN_VARIANCE = 1e6
 PRIOR_N = 1.0
 PRIOR_VARIANCE = 1.0
-#: Observations from which the large-n slope is fitted (the delta method is within a few
-#: percent of the simulated distance from about n = 200 on; fewer in short runs).
-FIT_FROM = 200
+#: The large-n slope is fitted over the last decade of observations, n >= rounds / FIT_DECADE
+#: (the delta method is within a few percent of the simulated distance from about n = 200 on).
+FIT_DECADE = 10
 
 
 def sensor_variances(m, rng):
@@ -69,10 +69,10 @@ def sensor_variances(m, rng):
     return np.append(good, BROKEN_VARIANCE)
 
 
-def learned_variances(residuals_sq, n):
-    """Running residual variances after ``n`` rounds, shape (agents, sensors)."""
-    total = residuals_sq[:, :n].sum(axis=1) if n else 0.0
-    return (PRIOR_N * PRIOR_VARIANCE + total) / (PRIOR_N + n)
+def learned_variances(sum_sq, n):
+    """Running residual variances after ``n`` rounds from the summed squared residuals,
+    shape (agents, sensors)."""
+    return (PRIOR_N * PRIOR_VARIANCE + sum_sq) / (PRIOR_N + n)
 
 
 def attention_over_sensors(variances, *, temperature=1.0):
@@ -108,12 +108,18 @@ def run(*, n_sensors=8, n_agents=400, rounds=2000, temperatures=None, seed=0):
     variances = sensor_variances(n_sensors, rng)
     optimal = (1.0 / variances) / np.sum(1.0 / variances)
     mse_opt = 1.0 / np.sum(1.0 / variances)
-    # Readings minus the revealed truth: only the residuals enter the track record.
-    residuals_sq = (rng.standard_normal((n_agents, rounds, n_sensors)) ** 2) * variances
     checkpoints = np.unique(np.geomspace(1, rounds, 25).astype(int))
     rows, per_agent = [], []
+    sum_sq, done = np.zeros((n_agents, n_sensors)), 0
     for n in checkpoints:
-        w = attention_over_sensors(learned_variances(residuals_sq, n))
+        # Readings minus the revealed truth: only the residuals enter the track record.
+        # They are drawn round by round up to this checkpoint (memory: agents x sensors).
+        for start in range(done, n, 256):
+            block = min(256, n - start)
+            eps = rng.standard_normal((block, n_agents, n_sensors))
+            sum_sq += np.einsum("bij,bij->ij", eps, eps) * variances
+        done = n
+        w = attention_over_sensors(learned_variances(sum_sq, n))
         tv = 0.5 * np.abs(w - optimal).sum(axis=1)
         # Expected squared error of the next estimate given the weights (they do not
         # depend on the next reading): sum_j w_j^2 sigma_j^2.
@@ -131,7 +137,7 @@ def run(*, n_sensors=8, n_agents=400, rounds=2000, temperatures=None, seed=0):
                      "broken_weight": float(np.median(w[:, -1]))})
     by_n = pd.DataFrame(rows)
     agents = pd.concat(per_agent, ignore_index=True)
-    final = learned_variances(residuals_sq, rounds)
+    final = learned_variances(sum_sq, rounds)
     w_final = attention_over_sensors(final)
     if temperatures is None:
         temperatures = np.geomspace(0.1, 10, 21)
@@ -149,7 +155,7 @@ def run(*, n_sensors=8, n_agents=400, rounds=2000, temperatures=None, seed=0):
             "mse_mean": float(np.sum(variances) / n_sensors ** 2), "rounds": rounds}
 
 
-def convergence_slope(agents, *, fit_from=FIT_FROM, n_boot=400, seed=0):
+def convergence_slope(agents, *, fit_from, n_boot=400, seed=0):
     """Slope of log(mean distance) on log n for n >= fit_from, with a bootstrap 95% interval."""
     sub = agents[agents["n"] >= fit_from]
     wide = sub.pivot(index="agent", columns="n", values="distance")
@@ -229,10 +235,10 @@ def main(argv=None):
     params = size(args, tiny=dict(n_sensors=6, n_agents=150, rounds=400,
                                   temperatures=np.geomspace(0.2, 5, 7)),
                   default=dict(n_sensors=8, n_agents=400, rounds=2000),
-                  full=dict(n_sensors=20, n_agents=2000, rounds=20000,
+                  full=dict(n_sensors=20, n_agents=2000, rounds=50000,
                             temperatures=np.geomspace(0.05, 20, 41)))
     res = run(seed=args.seed, **params)
-    fit_from = min(FIT_FROM, params["rounds"] // 10)
+    fit_from = params["rounds"] // FIT_DECADE
     slope, slope_ci = convergence_slope(res["agents"], fit_from=fit_from, seed=args.seed)
     converges = verdict(ci=slope_ci, label="slope")
     rate_ok = slope_ci[0] <= -0.5 <= slope_ci[1]

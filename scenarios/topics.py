@@ -146,7 +146,7 @@ def main(argv=None):
     args = parse_args(NAME, __doc__, argv)
     params = size(args, tiny=dict(n_agents=60, steps=40, seeds=3),
                   default=dict(n_agents=200, steps=100, seeds=4),
-                  full=dict(n_agents=1000, steps=200, seeds=16))
+                  full=dict(n_agents=400, steps=200, seeds=8))
     df = run(seed=args.seed, **params)
     out = output_dir(args.out)
     files = [save_table(df, out, "topics"),

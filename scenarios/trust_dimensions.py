@@ -192,7 +192,7 @@ def main(argv=None):
     args = parse_args(NAME, __doc__, argv)
     params = size(args, tiny=dict(n_agents=60, steps=30, seeds=3, null_samples=100),
                   default=dict(n_agents=200, steps=100, seeds=4, null_samples=200),
-                  full=dict(n_agents=1000, steps=200, seeds=16, null_samples=500))
+                  full=dict(n_agents=400, steps=200, seeds=8, null_samples=500))
     df = run(seed=args.seed, **params)
     judged = judge(df)
     out = output_dir(args.out)

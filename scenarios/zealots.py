@@ -174,9 +174,9 @@ def main(argv=None):
     params = size(args, tiny=dict(n_agents=50, fractions=[0.02, 0.06, 0.1, 0.2, 0.4], seeds=2,
                                   steps=40, temperatures=[0.3, 1.0, float("inf")]),
                   default=dict(n_agents=100, seeds=3, steps=100),
-                  full=dict(n_agents=400, seeds=10, steps=200,
-                            fractions=np.geomspace(0.005, 0.5, 21),
-                            temperatures=list(np.geomspace(0.2, 5, 15)) + [float("inf")]))
+                  full=dict(n_agents=200, seeds=5, steps=200,
+                            fractions=np.geomspace(0.005, 0.5, 13),
+                            temperatures=list(np.geomspace(0.25, 5, 9)) + [float("inf")]))
     steps = params["steps"]
     df = run(seed=args.seed, verbose=True, **params)
     th = thresholds(df, steps)
