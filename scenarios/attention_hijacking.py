@@ -238,9 +238,10 @@ def main(argv=None):
         dot-product affinity capture {_pct(near['start'])} of the attention of listeners on
         the campaign's side at the start ({vs_fair(near, 'start_vs_fair')} the fair share,
         95% CI {_pct(near['start_ci'][0])}–{_pct(near['start_ci'][1])}) but
-        {_pct(far['start'])} on the far side ({vs_fair(far, 'start_vs_fair')} it). The mean over
-        everyone, {_pct(ts[(ts['step'] == 0) & (ts['defence'] == d)]['captured_attention']
-        .mean())}, describes neither side."""]
+        {_pct(far['start'])} on the far side ({vs_fair(far, 'start_vs_fair')} it)."""]
+    if near["start_vs_fair"].sign != far["start_vs_fair"].sign:
+        overall = ts[(ts["step"] == 0) & (ts["defence"] == d)]["captured_attention"].mean()
+        text.append(f"The mean over everyone, {_pct(overall)}, describes neither side.")
     if near["stable"] == "still changing" or far["stable"] == "still changing":
         text.append(f"""After {steps} and {4 * steps} steps the capture is still changing
             (campaign side {_pct(near['after'])} → {_pct(near['after_4x'])}, far side

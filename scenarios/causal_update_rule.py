@@ -211,7 +211,8 @@ def main(argv=None):
         f"{shift.shift:+.3f}, 95% CI [{shift.ci[0]:.3f}, {shift.ci[1]:.3f}]).")
     control = table[table["steps_after"] == MULTIPLES[-1] * h]["control_mean"].iloc[0]
     print_finding(NAME, f"""
-        Starting from a consensus-bound world (T = 0.3, noise 0.01; control variance
+        Starting from a world at T = 0.3 with noise 0.01 that {'ends near consensus'
+        if control < POLARISED_VARIANCE else 'stays polarised'} (control variance
         {control:.3g} after {params['at'] + MULTIPLES[-1] * h} steps), intervening at step
         {params['at']} changes the opinion variance {h}, {4 * h} and {16 * h} steps later by
         (ATE over {params['seeds']} paired seeds): {'; '.join(

@@ -278,9 +278,9 @@ def describe(summary, *, n_agents, steps):
                      f"T = {', '.join(f'{t:.3g}' for t in both)}.")
     else:
         parts.append(f"At no temperature does either echo-chamber metric clear both z > 3 and "
-                     f"its threshold ({ECI_THRESHOLD:g}, {MODULARITY_THRESHOLD:g}): the "
-                     "polarised state is opinion groups that the network does not sort "
-                     "into echo chambers.")
+                     f"its threshold ({ECI_THRESHOLD:g}, {MODULARITY_THRESHOLD:g})"
+                     + (": the polarised state is opinion groups that the network does not "
+                        "sort into echo chambers." if len(polarised) else "."))
     return " ".join(parts)
 
 
