@@ -197,7 +197,7 @@ def main(argv=None):
         {ci_hom[0]:+.2f} to {ci_hom[1]:+.2f}); normalised attention entropy
         {m.loc[a, 'attention_entropy']:.2f} on A and {m.loc[b, 'attention_entropy']:.2f} on B
         ({v_ent.choose('broader on B', 'no significant difference')}, 95% CI
-        {ci_ent[0]:+.2f} to {ci_ent[1]:+.2f}).""", files)
+        {ci_ent[0]:+.3f} to {ci_ent[1]:+.3f}).""", files)
     return {"variance_a": float(m.loc[a, "variance"]), "variance_b": float(m.loc[b, "variance"]),
             "clusters_a": float(m.loc[a, "n_clusters"]),
             "clusters_b": float(m.loc[b, "n_clusters"]),
