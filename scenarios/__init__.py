@@ -20,19 +20,27 @@ __all__ = ["SCENARIOS", "run_scenario"]
 
 #: Scenario name → one-line description, in the order they are listed.
 SCENARIOS = {
-    "echo_chambers": "temperature sweep on a small-world network: where polarisation and "
-                     "echo chambers switch on",
+    "echo_chambers": "temperature sweep on a small-world network at 1x, 4x and 16x the horizon: "
+                     "where polarisation switches on, and whether it comes with echo chambers "
+                     "(against a shuffled null)",
     "consensus_time": "steps to consensus vs temperature on random, small-world and "
-                      "scale-free graphs",
-    "attention_hijacking": "loud agents with huge keys capture attention under dot affinity; "
-                           "key-norm clipping and cosine affinity as defences",
-    "zealots": "the fraction of zealots needed to move the consensus, by temperature",
+                      "scale-free graphs; runs that freeze apart vs runs still changing",
+    "attention_hijacking": "loud agents with huge keys capture attention under dot affinity, "
+                           "per side of the campaign; key-norm clipping and cosine affinity "
+                           "as defences",
+    "zealots": "the fraction of zealots needed to move the consensus, by temperature and "
+               "horizon: a delay, not a threshold",
     "causal_update_rule": "do-interventions on temperature, affinity and rule with paired-seed "
-                          "effects; a mechanism change shifts attention on the cause",
-    "reliability_weighting": "keys encoding log inverse variance make attention the "
-                             "inverse-variance-optimal estimator",
-    "topics": "two heads on two topics: polarised on one, consensus on the other",
-    "media": "a population attending to media outlets (cross-attention): slant and temperature",
+                          "effects at three horizons; a mechanism change shifts attention on "
+                          "the cause",
+    "reliability_weighting": "agents learn sensor reliabilities from their track record; how "
+                             "fast attention approaches the inverse-variance optimum",
+    "topics": "two heads on two topics at the same effective temperature: polarised on one, "
+              "consensus on the other",
+    "media": "a population attending to two media outlets (SourceSet): the analytic split "
+             "temperature 2 slant^2, and what peers change",
+    "trust_dimensions": "a key map that makes only dimension 1 decide trust: polarised on "
+                        "dimension 1, agreed on dimension 2",
     "fit_panel": "fit temperature, step size and noise to a panel with missing entries; "
                  "intervals, rule comparison, profile likelihood of T",
 }
