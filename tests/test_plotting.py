@@ -117,8 +117,14 @@ def test_echo_chamber_density(tmp_path):
     x = np.r_[np.full(10, -1.0), np.full(10, 1.0)]
     g = nx.disjoint_union(nx.complete_graph(10), nx.complete_graph(10))
     ax = plotting.echo_chamber_density(x, g)
-    assert "r = 1.00" in ax.get_title()
+    # Two camps at opposite corners, each in its own clique: the index reads 1, far beyond
+    # shuffles (it used to print Pearson's r, which also reads 1 at a converged consensus).
+    title = ax.get_title().replace("\n", " ")
+    assert "echo-chamber index 1 " in title and float(title.split("z = ")[1].split()[0]) > 3
     save(ax, tmp_path, "echo")
+    consensus = 0.5 + 1e-9 * np.r_[np.full(10, -1.0), np.full(10, 1.0)]
+    title = plotting.echo_chamber_density(consensus, g).get_title().replace("\n", " ")
+    assert float(title.split("echo-chamber index ")[1].split()[0]) < 1e-12
     with pytest.raises(OpinionSimError, match="shape"):
         plotting.echo_chamber_density(x[:5], g)
 

@@ -153,9 +153,11 @@ def null_model(metric, X, graph, *, kind="shuffle", n_samples=100, rng=None,
         ``"echo_chamber_modularity"``, ``"neighbor_correlation"``,
         ``"opinion_assortativity"``) or a callable ``(X, graph) -> float``.
     %(param_X)s
-    graph : sparse array/matrix or networkx graph
+    graph : sparse array/matrix or networkx graph, or None
         Who listens to whom, ``(N, N)``. With ``kind="shuffle"`` a
-        ``LinearOperator`` is also accepted (and passed to ``metric`` as is).
+        ``LinearOperator`` is also accepted (and passed to ``metric`` as is),
+        and ``None`` for a callable metric that reads opinions only (a
+        permutation test of a statistic of the opinions alone).
     kind : {"shuffle", "configuration", "rewire"}, default "shuffle"
         The null model.
     n_samples : int, default 100
@@ -211,7 +213,14 @@ def null_model(metric, X, graph, *, kind="shuffle", n_samples=100, rng=None,
     X = as_opinions(X)
     n = X.shape[0]
     gen = np.random.default_rng(rng)
-    A = as_adjacency(graph, n, name="graph", allow_operator=kind == "shuffle")
+    if graph is None:
+        if kind != "shuffle" or not callable(metric):
+            raise OpinionSimError(
+                f"graph == None, allowed only for a callable metric with kind='shuffle' (a "
+                f"network null model needs the network); got metric={metric!r}, kind={kind!r}.")
+        A = None
+    else:
+        A = as_adjacency(graph, n, name="graph", allow_operator=kind == "shuffle")
     if isinstance(A, sp.sparray):
         A = structure(A, name="graph")
     observed = _evaluate(func, X, A)
