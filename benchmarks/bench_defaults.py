@@ -1,0 +1,260 @@
+"""What a user runs by default, against the floors and the fastest peer (issue 14's targets).
+
+Prints, in one run (not part of the unit tests), each figure beside its baseline:
+
+1. **Default reporters vs the bare step**: ``model.step()`` with the default
+   reporters and ``record_every=1`` against one engine tick alone
+   (``opinionsim.dynamics.advance``), on an Erdős–Rényi graph (k = 10, dim 3,
+   T = 0.5, no self-attention) at N = 1e4 and 1e6, and on the complete graph
+   at N = 1e4 (dim 2). Target: ratio ≤ 1.25.
+2. **Constructing a complete-graph model of 1e5 agents** (default reporters),
+   imports excluded. Target: < 1 s.
+3. **Ahead of Seldon**: DeGroot (T = inf), ``rule="uniform"`` and weighted
+   DeGroot as ``run(100) / 100`` on one thread (``OPINIONSIM_NUM_THREADS=1``,
+   ``reporters=[]``, as Seldon records nothing) at N = 1e3, 1e4, 1e5 (k = 10),
+   beside pyseldonlib's ``DeGroot_Model`` on its own random network of the
+   same size and out-degree (``connections_per_agent = 10``, its random
+   weights), timed in its own environment as the difference between 1 + k and
+   1 iterations. Deffuant per N pairs (μ = 0.5, threshold 0.2) on the complete
+   graph at N = 1e4 likewise. Targets: at least as fast at 1e4 and 1e5, within
+   3× at 1e3.
+4. **Start-up**: ``opinionsim --help`` and ``import opinionsim.metrics`` in a
+   fresh process (best of 5). Target: < 0.3 s.
+5. **The attention step per edge** at N = 1e5 and 1e6 (k = 10, dim 3), beside
+   the cost of one ``exp`` per edge measured in the same run.
+
+pyseldonlib is never a dependency: ``--setup-seldon`` makes a venv for it (the
+same one ``bench_activity.py`` uses). Without it the Seldon rows say why.
+
+Usage::
+
+    python benchmarks/bench_defaults.py --setup-seldon   # once
+    python benchmarks/bench_defaults.py                  # ~3 minutes on 2 cores
+    python benchmarks/bench_defaults.py --quick          # no N = 1e6, no Seldon at 1e5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_activity import DEFAULT_VENV, run_seldon, setup_seldon  # noqa: E402
+from bench_step import random_graph  # noqa: E402
+
+SELDON_DEGROOT = textwrap.dedent("""
+    import contextlib, io, json, os, sys, tempfile, time
+    spec = json.loads(sys.argv[1])
+    from pyseldonlib import DeGroot_Model, Deffuant_Model, Other_Settings
+
+    def once(iterations):
+        other = Other_Settings(number_of_agents=spec["n"], connections_per_agent=10,
+                               n_output_agents=None, n_output_network=None,
+                               output_initial=False, print_progress=False)
+        if spec["model"] == "degroot":
+            m = DeGroot_Model(max_iterations=iterations, convergence_tol=0.0, rng_seed=1,
+                              other_settings=other)
+        else:
+            m = Deffuant_Model(max_iterations=iterations, rng_seed=1, other_settings=other,
+                               homophily_threshold=0.2, mu=0.5, use_network=False)
+        out = os.path.join(tempfile.mkdtemp(), "out")
+        with contextlib.redirect_stdout(io.StringIO()):
+            start = time.perf_counter()
+            m.run(out)
+            return time.perf_counter() - start
+
+    extra = spec["extra"]
+    base = min(once(1) for _ in range(3))
+    long = min(once(1 + extra) for _ in range(3))
+    print(json.dumps({"per_iteration": (long - base) / extra, "iterations": extra}))
+""")
+
+
+def best_of(fn, repeat):
+    best = np.inf
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+# ---- 1, 2: default reporters -----------------------------------------------------------
+
+def reporters_table(args):
+    from opinionsim import OpinionModel
+    from opinionsim.dynamics import advance
+
+    print("\n## 1. model.step() with the default reporters vs the bare engine tick\n")
+    print("| graph | N | model.step s | engine tick s | ratio (target <= 1.25) |")
+    print("|---|---|---|---|---|")
+    cases = [("Erdős–Rényi k=10", 10_000), ("complete", 10_000)]
+    if not args.quick:
+        cases.insert(1, ("Erdős–Rényi k=10", 1_000_000))
+    for kind, n in cases:
+        rng = np.random.default_rng(0)
+        if kind == "complete":
+            m = OpinionModel(n_agents=n, dim=2, temperature=0.5, include_self=False, seed=1)
+        else:
+            m = OpinionModel(graph=random_graph(n, 10, rng), dim=3, temperature=0.5,
+                             include_self=False, seed=1)
+        m.step()
+        repeat = 3 if n >= 1e6 or kind == "complete" else args.repeat
+        step = best_of(m.step, repeat)
+        adj = m.structure()
+        tick = best_of(lambda: advance("synchronous", m.opinions, m.initial_opinions, adj,
+                                       m.rule), repeat)
+        print(f"| {kind} | {n:.0e} | {step:.4f} | {tick:.4f} | {step / tick:.2f} |",
+              flush=True)
+    code = ("import time, opinionsim as o; o.OpinionModel(n_agents=10, seed=0); "
+            "t = time.perf_counter(); o.OpinionModel(n_agents=100_000, dim=2, seed=1); "
+            "print(time.perf_counter() - t)")
+    secs = min(float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    text=True, check=True).stdout) for _ in range(3))
+    print(f"\n## 2. Constructing OpinionModel(n_agents=100_000, dim=2) with the default "
+          f"reporters: {secs:.3f} s (imports excluded; target < 1 s)")
+
+
+# ---- 3: Seldon -------------------------------------------------------------------------
+
+_OURS_LINEAR = textwrap.dedent("""
+    import json, sys, time
+    import numpy as np
+    sys.path.insert(0, sys.argv[2])
+    from bench_step import random_graph
+    from opinionsim import OpinionModel
+    spec = json.loads(sys.argv[1])
+    n = spec["n"]
+    rng = np.random.default_rng(0)
+    A = random_graph(n, 10, rng)
+    kw = {"degroot": dict(temperature=float("inf")), "uniform": dict(rule="uniform"),
+          "weighted": dict(temperature=float("inf"), weight=True)}[spec["kind"]]
+    if spec["kind"] == "weighted":
+        A = A.copy(); A.data = rng.uniform(0.1, 1.0, A.nnz)
+    m = OpinionModel(graph=A, include_self=False, reporters=[], seed=1, **kw)
+    m.run(2)
+    best = min((lambda t: (m.run(100), time.perf_counter() - t)[1])(time.perf_counter())
+               for _ in range(5))
+    print(json.dumps({"per_step": best / 100}))
+""")
+
+_OURS_DEFFUANT = textwrap.dedent("""
+    import json, sys, time
+    import numpy as np
+    from opinionsim import OpinionModel
+    n = json.loads(sys.argv[1])["n"]
+    x0 = np.random.default_rng(0).uniform(0, 1, n)
+    m = OpinionModel(n_agents=n, rule="deffuant", confidence=0.2, step_size=0.5,
+                     include_self=False, initial_opinions=x0, reporters=[], seed=1)
+    m.run(2)
+    best = min((lambda t: (m.run(20), time.perf_counter() - t)[1])(time.perf_counter())
+               for _ in range(3))
+    print(json.dumps({"per_step": best / 20}))
+""")
+
+
+def _ours(code, spec):
+    env = {**os.environ, "OPINIONSIM_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(spec), str(HERE)],
+                         capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["per_step"]
+
+
+def seldon_table(args):
+    print("\n## 3. Linear updates and Deffuant, one thread each: seconds per step\n")
+    print("| model | N | opinionsim | Seldon | Seldon / ours (target >= 1 at 1e4, 1e5; "
+          ">= 1/3 at 1e3) |")
+    print("|---|---|---|---|---|")
+    python = Path(args.seldon_venv) / "bin" / "python"
+    sizes = [1_000, 10_000] + ([] if args.quick else [100_000])
+    for n in sizes:
+        seldon, why = run_seldon(python, {"n": n, "model": "degroot",
+                                          "extra": max(20, int(2e6 / n))}, 600)
+        per = seldon["per_iteration"] if seldon else None
+        for kind in ("degroot", "uniform", "weighted"):
+            ours = _ours(_OURS_LINEAR, {"n": n, "kind": kind})
+            ratio = f"{per / ours:.2f}" if per else f"(Seldon: {why})"
+            seldon_txt = f"{per:.2e}" if per else "—"
+            print(f"| {kind} | {n:.0e} | {ours:.2e} | {seldon_txt} | {ratio} |", flush=True)
+    n = 10_000
+    seldon, why = run_seldon(python, {"n": n, "model": "deffuant", "extra": 10}, 600)
+    ours = _ours(_OURS_DEFFUANT, {"n": n})
+    per = seldon["per_iteration"] if seldon else None
+    ratio = f"{per / ours:.2f}" if per else f"(Seldon: {why})"
+    print(f"| Deffuant, complete graph (N pairs) | {n:.0e} | {ours:.2e} | "
+          f"{per:.2e} | {ratio} |" if per else
+          f"| Deffuant, complete graph | {n:.0e} | {ours:.2e} | — | {ratio} |")
+
+
+# ---- 4, 5 ------------------------------------------------------------------------------
+
+def startup_table():
+    print("\n## 4. Start-up, fresh process (best of 5; target < 0.3 s)\n")
+    for label, cmd in (("opinionsim --help", ["opinionsim", "--help"]),
+                       ("import opinionsim.metrics",
+                        [sys.executable, "-c", "import opinionsim.metrics"])):
+        t = best_of(lambda: subprocess.run(cmd, capture_output=True, check=True), 5)
+        print(f"- {label}: {t:.3f} s")
+
+
+def per_edge_table(args):
+    from opinionsim.dynamics import advance
+    from opinionsim.kernels.intrinsics import exp_le0, jit
+    from opinionsim import OpinionModel
+
+    @jit()
+    def exp_pass(x, out):
+        for i in range(x.shape[0]):
+            out[i] = exp_le0(x[i])
+
+    print("\n## 5. The attention step per edge (k = 10, dim 3, T = 0.5, 2 threads)\n")
+    print("| N | ns per edge | one exp per edge, ns | ratio |")
+    print("|---|---|---|---|")
+    for n in ([100_000] if args.quick else [100_000, 1_000_000]):
+        A = random_graph(n, 10, np.random.default_rng(0))
+        m = OpinionModel(graph=A, dim=3, temperature=0.5, include_self=False, seed=1,
+                         reporters=[])
+        adj = m.structure()
+        tick = best_of(lambda: advance("synchronous", m.opinions, m.initial_opinions, adj,
+                                       m.rule), args.repeat)
+        x = -np.random.default_rng(1).uniform(0, 30, adj.nnz)
+        out = np.empty_like(x)
+        exp_pass(x, out)
+        e = best_of(lambda: exp_pass(x, out), args.repeat)
+        print(f"| {n:.0e} | {tick / adj.nnz * 1e9:.2f} | {e / adj.nnz * 1e9:.2f} | "
+              f"{tick / e:.1f} |")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seldon-venv", default=str(DEFAULT_VENV))
+    parser.add_argument("--setup-seldon", action="store_true")
+    parser.add_argument("--no-seldon", action="store_true")
+    args = parser.parse_args(argv)
+    if args.setup_seldon:
+        setup_seldon(args.seldon_venv)
+    print(f"# bench_defaults: {platform.node()}, {os.cpu_count()} CPUs, "
+          f"{time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.2f}")
+    reporters_table(args)
+    if not args.no_seldon:
+        seldon_table(args)
+    startup_table()
+    per_edge_table(args)
+
+
+if __name__ == "__main__":
+    main()
