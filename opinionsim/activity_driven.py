@@ -297,16 +297,16 @@ def interaction_network(rows, contacts, reciprocated, n):
 def drift(x, adjacency, *, social_influence, controversialness, fixed=None):
     """The right-hand side :math:`-x_i + K \\sum_j A_{ij} \\tanh(\\alpha x_j)` (0 for fixed agents).
 
+    ``adjacency`` is any square ``scipy.sparse`` matrix (its values are the
+    :math:`A_{ij}`).
+
     Examples
     --------
     >>> A = sp.csr_array(np.array([[0.0, 1.0], [0.0, 0.0]]))
     >>> drift(np.array([0.0, 1.0]), A, social_influence=2.0, controversialness=1.0).round(6)
     array([ 1.523188, -1.      ])
     """
-    f = social_influence * (adjacency @ np.tanh(controversialness * x)) - x
-    if fixed is not None:
-        f[fixed] = 0.0
-    return f
+    return _drift(x, _edges(adjacency), social_influence, controversialness, fixed)
 
 
 def rk4_step(x, adjacency, *, social_influence, controversialness, dt, fixed=None):
@@ -323,15 +323,33 @@ def rk4_step(x, adjacency, *, social_influence, controversialness, dt, fixed=Non
     >>> bool(np.allclose(x, [np.exp(-0.01), -2 * np.exp(-0.01)], rtol=1e-11))
     True
     """
+    edges = _edges(adjacency)
+
     def f(y):
-        return drift(y, adjacency, social_influence=social_influence,
-                     controversialness=controversialness, fixed=fixed)
+        return _drift(y, edges, social_influence, controversialness, fixed)
 
     k1 = f(x)
     k2 = f(x + (0.5 * dt) * k1)
     k3 = f(x + (0.5 * dt) * k2)
     k4 = f(x + dt * k3)
     return x + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+
+def _edges(adjacency):
+    """``(n, listener, heard, A_ij)`` per stored entry, in CSR order."""
+    A = sp.csr_array(adjacency)
+    n = A.shape[0]
+    return n, np.repeat(np.arange(n), np.diff(A.indptr)), A.indices, A.data
+
+
+def _drift(x, edges, K, alpha, fixed):
+    # A sum over each agent's entries by bincount: what scipy's mat-vec computes, in the
+    # same order, without its per-call overhead (four calls per step).
+    n, listener, heard, a = edges
+    f = K * np.bincount(listener, weights=a * np.tanh(alpha * x[heard]), minlength=n) - x
+    if fixed is not None:
+        f[fixed] = 0.0
+    return f
 
 
 #: The stated thresholds of :func:`regime`.
