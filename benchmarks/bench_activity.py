@@ -13,8 +13,9 @@ Prints, in one run (not part of the unit tests):
    dependency of opinionsim), each size in a fresh process. Seconds per
    iteration are the difference between a run of ``1 + k`` and one of ``1``
    iterations, divided by ``k`` (set-up and output excluded; ``k`` sized by a
-   probe to about 3 s); Seldon is single-threaded. The ratio Seldon / ours is printed per row and checked
-   against the target at N = 1e4 (ours at least as fast per step).
+   probe to about 3 s); Seldon is single-threaded. The ratio Seldon / ours is
+   printed per row and checked against the target at N = 1e4 (ours at least as
+   fast per step).
 3. **pyseldonlib's** ``Deffuant_Model`` at N = 1e4 (μ = 0.5, threshold 0.2):
    seconds per iteration (one iteration is N random pair interactions) on a
    square lattice (100 × 100, ``use_network=True``) and on the complete graph
@@ -46,7 +47,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -114,8 +114,8 @@ def ours_table(args):
 
     threads = kernels.get_num_threads()
     results = {}
-    print(f"\n## opinionsim ActivityDrivenModel, seconds per step (K = α = 3, m = 10, "
-          f"ε = 0.01, γ = 2.1, r = 0.5)\n")
+    print("\n## opinionsim ActivityDrivenModel, seconds per step (K = α = 3, m = 10, "
+          "ε = 0.01, γ = 2.1, r = 0.5)\n")
     print(f"| N | β | reporters=[], {threads} thread(s) | 1 thread | default reporters | "
           "numpy reference (kernels off) |")
     print("|---|---|---|---|---|---|")

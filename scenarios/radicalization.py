@@ -20,8 +20,9 @@ over its last 100 steps. Each run is classified by
 :func:`opinionsim.activity_driven.regime` (consensus: every |x| < 0.05;
 radicalisation: fewer than 5% on the smaller side; polarisation: at least 20%
 on each side and a valley at 0, :func:`~opinionsim.activity_driven.valley_ratio`
-< 0.5; mixed: none of these). The published points (K = 3; α = 0.05; α = 3 with β = 0 and β = 3) are
-run at N = 1000 over 8 seeds, the (K, α) grid at N = 500 over 3 seeds.
+< 0.5; mixed: none of these). The published points (K = 3; α = 0.05; α = 3
+with β = 0 and β = 3) are run at N = 1000 over 8 seeds, the (K, α) grid at
+N = 500 over 3 seeds.
 Findings are chosen by the numbers: a regime is "reproduced" when the
 Clopper–Pearson 95% interval of its rate over seeds lies above 1/2 ("not
 reproduced" below, "undecided" across), an echo chamber needs the
