@@ -144,6 +144,8 @@ class ActivityRule:
     >>> r = ActivityRule.create(n=100)
     >>> r.homophily, r.replace(homophily=0.0).homophily
     (3.0, 0.0)
+    >>> r.equals(r.replace(homophily=3.0)), r.equals(r.replace(contacts=5))
+    (True, False)
     >>> r.replace(reciprocity=2.0)
     Traceback (most recent call last):
     ...
@@ -178,6 +180,19 @@ class ActivityRule:
         """A validated copy with ``changes`` (raises naming a bad value, leaving ``self`` as is)."""
         current = {name: getattr(self, name) for name in self.FIELDS}
         return self.create(n=self.n, **{**current, **changes})
+
+    def equals(self, other) -> bool:
+        """Exact equality of every parameter (the pinned-agent masks elementwise)."""
+        if not isinstance(other, ActivityRule) or self.n != other.n:
+            return False
+        for name in self.FIELDS:
+            a, b = getattr(self, name), getattr(other, name)
+            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                if a is None or b is None or not np.array_equal(a, b):
+                    return False
+            elif a != b:
+                return False
+        return True
 
 
 class ActivityDrivenStep(Process):
