@@ -16,19 +16,34 @@ the more active agents the more extreme ones?
 
 Setup: the paper's m = 10, ε = 0.01, γ = 2.1, r = 0.5, dt = 0.01; opinions
 uniform on [−1, 1]; the horizon t = 10 (1000 steps), the network aggregated
-over its last 100 steps. Each run is classified by
-:func:`opinionsim.activity_driven.regime` (consensus: every |x| < 0.05;
-radicalisation: fewer than 5% on the smaller side; polarisation: at least 20%
-on each side and a valley at 0, :func:`~opinionsim.activity_driven.valley_ratio`
-< 0.5; mixed: none of these). The published points (K = 3; α = 0.05; α = 3
-with β = 0 and β = 3) are run at N = 1000 over 8 seeds, the (K, α) grid at
-N = 500 over 3 seeds.
-Findings are chosen by the numbers: a regime is "reproduced" when the
-Clopper–Pearson 95% interval of its rate over seeds lies above 1/2 ("not
-reproduced" below, "undecided" across), an echo chamber needs the
-echo-chamber index's z against 100 shuffles above 3, and a correlation is
-called positive or negative only when its 95% interval over seeds (Fisher z)
-excludes 0.
+over its last 100 steps. The published points (K = 3; α = 0.05; α = 3 with
+β = 0 and β = 3) are run at N = 1000 over 8 seeds, the (K, α) grid at N = 500
+over 3 seeds.
+
+What decides the printed finding
+--------------------------------
+* **Regimes**, by their definitions
+  (:func:`opinionsim.activity_driven.regime`): consensus, every |x| < 0.05;
+  radicalisation, fewer than 5% on the smaller side; polarisation, at least
+  20% on each side and a valley at 0
+  (:func:`~opinionsim.activity_driven.valley_ratio` < 0.5); mixed, none of
+  these. A published point is "reproduced" when the Clopper–Pearson 95%
+  interval of its rate over seeds lies above 1/2 ("not reproduced" below,
+  "undecided" across).
+* **Horizon.** Each published point's defining number (consensus: the
+  largest |x|; radicalisation: mean |x|; polarisation: the smaller side's
+  share) is compared at t = 5 and t = 10 (:data:`HORIZON_CHECK` tolerances)
+  and reported as stable or "still changing".
+* **Echo chambers** (polarised point): neighbours on the aggregated network
+  must share their side more often than shuffled opinions would, the 95%
+  interval of the excess over seeds excluding 0; and the
+  :func:`~opinionsim.metrics.echo_chamber_index` must exceed
+  :data:`ECI_THRESHOLD` *and* have z > 3 against 100 shuffles of the opinions
+  (:func:`opinionsim.metrics.null_model`, pooled over seeds).
+* **Activity and extremity**: a correlation is called positive or negative only
+  when the 95% interval of the seed-mean Spearman ρ (Fisher z) excludes 0.
+* The grid's consensus boundary is described, not tested: the largest K·α
+  still at consensus and the smallest that left it.
 """
 
 from __future__ import annotations
@@ -39,11 +54,11 @@ from scipy import stats
 
 from opinionsim import ActivityDrivenModel
 from opinionsim._scenario_support import (
-    output_dir, parse_args, print_finding, save_figure, save_table, size,
+    mean_interval, output_dir, parse_args, pool_nulls, print_finding, progress, save_figure,
+    save_table, size, verdict,
 )
 from opinionsim.activity_driven import REGIME_THRESHOLDS, regime, valley_ratio
-from opinionsim.experiments.stats import mean_ci
-from opinionsim.metrics import null_model
+from opinionsim.metrics import NullResult, null_model
 
 NAME = "radicalization"
 PAPER = dict(contacts=10, min_activity=0.01, activity_exponent=2.1, reciprocity=0.5, dt=0.01)
@@ -51,32 +66,52 @@ PAPER = dict(contacts=10, min_activity=0.01, activity_exponent=2.1, reciprocity=
 PUBLISHED = {"consensus": (3.0, 0.05, 3.0), "radicalisation": (3.0, 3.0, 0.0),
              "polarisation": (3.0, 3.0, 3.0)}
 REGIMES = ("consensus", "radicalisation", "polarisation", "mixed")
-Z_BAR = 3.0          # an echo chamber: echo_chamber_index z against shuffles above this
+#: Echo-chamber index an echo chamber needs besides z > Z_MIN against shuffles (as in the
+#: echo_chambers scenario: a twentieth of the largest disagreement on the [−1, 1] scale).
+ECI_THRESHOLD = 0.05
 WINDOW = 100         # steps over which the interaction network is aggregated
+#: Each published point's defining number, checked for stability between t/2 and t:
+#: (column, relative tolerance, absolute tolerance).
+HORIZON_CHECK = {"consensus": ("max_abs", 0.1, 0.005),
+                 "radicalisation": ("mean_abs", 0.1, 0.0),
+                 "polarisation": ("minority", 0.1, 0.02)}
+
+
+def _state(x):
+    p = float(np.mean(x > 0))
+    return {"max_abs": float(np.abs(x).max()), "mean_abs": float(np.abs(x).mean()),
+            "fraction_positive": p, "minority": min(p, float(np.mean(x < 0)))}
 
 
 def simulate(K, alpha, beta, *, n_agents, steps, seed, null_samples=100, keep=False):
-    """One run to ``steps``; its regime, echo-chamber and activity–extremity numbers."""
+    """One run to ``steps``; its regime, echo-chamber and activity–extremity numbers.
+
+    The regime's numbers are also taken at half the horizon (columns ``*_half``), and
+    the interaction network is aggregated over the last :data:`WINDOW` steps.
+    """
     m = ActivityDrivenModel(n_agents, social_influence=K, controversialness=alpha,
                             homophily=beta, seed=seed, reporters=[], **PAPER)
-    m.run(steps - WINDOW)
+    m.run(steps // 2)
+    half = _state(m.opinions[:, 0])
+    m.run(steps - WINDOW - m.steps)
     A = m.run_aggregate(WINDOW)
     x = m.opinions[:, 0].copy()
-    p = float(np.mean(x > 0))
+    now = _state(x)
+    p = now["fraction_positive"]
     rows, cols = A.nonzero()
-    z = np.nan
-    if p not in (0.0, 1.0) and np.ptp(x) > 0:
-        z = null_model("echo_chamber_index", x[:, None], A, kind="shuffle",
-                       n_samples=null_samples, rng=seed).z
+    null = NullResult(np.nan, np.nan, np.nan, np.nan, np.nan)
+    if 0.0 < p < 1.0:
+        null = null_model("echo_chamber_index", x[:, None], A, kind="shuffle",
+                          n_samples=null_samples, rng=seed)
     rho = stats.spearmanr(m.activities, np.abs(x)).statistic if np.ptp(np.abs(x)) > 0 \
         else np.nan
     row = {"K": K, "alpha": alpha, "beta": beta, "seed": seed, "n_agents": n_agents,
-           "time": m.time, "regime": regime(x), "max_abs": float(np.abs(x).max()),
-           "mean_abs": float(np.abs(x).mean()), "fraction_positive": p,
-           "valley_ratio": valley_ratio(x),
+           "time": m.time, "regime": regime(x), **now,
+           **{f"{k}_half": v for k, v in half.items()}, "valley_ratio": valley_ratio(x),
            "neighbour_agreement": float(np.mean(np.sign(x[rows]) == np.sign(x[cols])))
            if len(rows) else np.nan,
-           "chance_agreement": p * p + (1 - p) * (1 - p), "echo_chamber_z": float(z),
+           "chance_agreement": p * p + (1 - p) * (1 - p),
+           **{f"eci_{k}": float(v) for k, v in null._asdict().items()},
            "activity_extremity_rho": float(rho)}
     if keep:
         return row, {"x": x, "activities": m.activities.copy(), "A": A}
@@ -94,6 +129,7 @@ def run(*, n_published=1000, published_seeds=8, n_grid=500, grid_seeds=3, Ks=(0.
                                   null_samples=null_samples, keep=True)
             rows.append({"set": "published", "point": name, **row})
             states.setdefault(name, state)
+        progress(f"  {NAME}: published {name} point done")
     for beta in betas:
         for K in Ks:
             for alpha in alphas:
@@ -101,34 +137,49 @@ def run(*, n_published=1000, published_seeds=8, n_grid=500, grid_seeds=3, Ks=(0.
                     rows.append({"set": "grid", "point": "", **simulate(
                         K, alpha, beta, n_agents=n_grid, steps=steps, seed=s,
                         null_samples=null_samples)})
+        progress(f"  {NAME}: grid at β = {beta:g} done")
     return pd.DataFrame(rows), states
 
 
 # ---- findings --------------------------------------------------------------------------
 def published_summary(df):
-    """Per published point: seeds in its regime, the rate's Clopper–Pearson 95% interval."""
+    """Per published point: seeds in its regime, the rate's Clopper–Pearson 95% interval,
+    whether it lies above 1/2, and whether the defining number was stable over the horizon."""
     out = {}
     pub = df[df["set"] == "published"]
     for name in PUBLISHED:
         runs = pub[pub["point"] == name]
         k, n = int((runs["regime"] == name).sum()), len(runs)
         ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
-        verdict = "reproduced" if ci.low > 0.5 else \
-            ("not reproduced" if ci.high < 0.5 else "undecided (too few seeds)")
+        rate = verdict(ci=(ci.low - 0.5, ci.high - 0.5), label="rate − 1/2")
+        column, rtol, atol = HORIZON_CHECK[name]
+        horizon = verdict(horizons=[runs[f"{column}_half"].mean(), runs[column].mean()],
+                          rtol=rtol, atol=atol, label=f"mean {column} over seeds")
         out[name] = {"k": k, "n": n, "low": float(ci.low), "high": float(ci.high),
-                     "verdict": verdict}
+                     "verdict": {1: "reproduced", -1: "not reproduced"}.get(
+                         rate.sign, "undecided (too few seeds)"),
+                     "horizon": horizon.status, "horizon_reason": horizon.reason}
     return out
 
 
 def echo_summary(df):
-    """Neighbour agreement vs chance and the echo-chamber z at the polarised published point."""
+    """At the polarised published point: neighbour agreement minus chance (interval over
+    seeds) and the echo-chamber index against shuffles, per seed and pooled."""
     runs = df[(df["set"] == "published") & (df["point"] == "polarisation")]
-    agree, agree_half = mean_ci(runs["neighbour_agreement"])
-    chance, chance_half = mean_ci(runs["chance_agreement"])
-    z = runs["echo_chamber_z"].to_numpy()
-    return {"agree": agree, "agree_low": agree - agree_half, "chance": chance,
-            "chance_high": chance + chance_half, "z_min": float(np.nanmin(z)),
-            "z_median": float(np.nanmedian(z)), "n_echo": int(np.sum(z > Z_BAR)), "n": len(z)}
+    agree, _ = mean_interval(runs["neighbour_agreement"])
+    chance, _ = mean_interval(runs["chance_agreement"])
+    excess, excess_ci = mean_interval(runs["neighbour_agreement"] - runs["chance_agreement"])
+    nulls = [NullResult(*(r[f"eci_{k}"] for k in NullResult._fields))
+             for _, r in runs.iterrows() if np.isfinite(r["eci_z"])]
+    per_seed = [verdict(null=r, threshold=ECI_THRESHOLD, label="index") for r in nulls]
+    pooled = verdict(null=pool_nulls(nulls), threshold=ECI_THRESHOLD, label="index") \
+        if nulls else verdict(value=0.0, threshold=ECI_THRESHOLD, label="index")
+    return {"agree": agree, "chance": chance, "excess": excess, "excess_ci": excess_ci,
+            "agreement_verdict": verdict(ci=excess_ci, label="agreement − chance").status,
+            "n_echo": sum(v.holds for v in per_seed), "n": len(runs),
+            "z_min": float(min((r.z for r in nulls), default=np.nan)),
+            "index_mean": float(np.mean([r.observed for r in nulls])) if nulls else np.nan,
+            "echo_verdict": pooled.status, "echo_reason": pooled.reason}
 
 
 def activity_summary(df):
@@ -138,9 +189,10 @@ def activity_summary(df):
     pub = df[df["set"] == "published"]
     for name in PUBLISHED:
         rho = pub.loc[pub["point"] == name, "activity_extremity_rho"].dropna()
-        z, half = mean_ci(np.arctanh(np.clip(rho, -0.999999, 0.999999)))
-        out[name] = {"rho": float(np.tanh(z)), "low": float(np.tanh(z - half)),
-                     "high": float(np.tanh(z + half))}
+        z, (low, high) = mean_interval(np.arctanh(np.clip(rho, -0.999999, 0.999999)))
+        v = verdict(ci=(low, high), label="ρ")
+        out[name] = {"rho": float(np.tanh(z)), "low": float(np.tanh(low)),
+                     "high": float(np.tanh(high)), "sign": v.sign, "verdict": v.status}
     return out
 
 
@@ -168,14 +220,12 @@ def _rate(s):
 
 
 def _relation(a):
-    if a["low"] > 0:
-        return f"more active agents are more extreme (Spearman ρ = {a['rho']:.2f}, 95% CI " \
-               f"{a['low']:.2f} to {a['high']:.2f})"
-    if a["high"] < 0:
-        return f"more active agents are less extreme (ρ = {a['rho']:.2f}, 95% CI " \
-               f"{a['low']:.2f} to {a['high']:.2f})"
-    return f"activity and extremity are not significantly related (ρ = {a['rho']:.2f}, " \
-           f"95% CI {a['low']:.2f} to {a['high']:.2f})"
+    numbers = f"Spearman ρ = {a['rho']:.2f}, 95% CI {a['low']:.2f} to {a['high']:.2f}"
+    if a["sign"] > 0:
+        return f"more active agents are more extreme ({numbers})"
+    if a["sign"] < 0:
+        return f"more active agents are less extreme ({numbers})"
+    return f"activity and extremity are not significantly related ({numbers})"
 
 
 def _boundary(g, beta):
@@ -209,22 +259,26 @@ def finding(df, params):
                          grid_summary(df))
     said = []
     for name, (K, alpha, beta) in PUBLISHED.items():
-        said.append(f"{name} at K = {K:g}, α = {alpha:g}, β = {beta:g}: "
-                    f"{pub[name]['verdict']}, {_rate(pub[name])}")
-    if echo["n_echo"] == echo["n"]:
-        chambers = (f"echo chambers in every seed (echo-chamber index z vs shuffles "
-                    f"{echo['z_min']:.0f} or more, bar {Z_BAR:g})")
-    elif echo["n_echo"]:
-        chambers = f"echo chambers in {echo['n_echo']} of {echo['n']} seeds (z > {Z_BAR:g})"
+        s = pub[name]
+        horizon = "stable from t/2 to t" if s["horizon"] == "significant" else \
+            f"still changing: {s['horizon_reason']}"
+        said.append(f"{name} at K = {K:g}, α = {alpha:g}, β = {beta:g}: {s['verdict']}, "
+                    f"{_rate(s)}, {horizon}")
+    lo, hi = echo["excess_ci"]
+    agreement = (f"significantly above the {echo['chance']:.1%} that shuffled opinions give "
+                 f"(excess 95% CI {lo:+.1%} to {hi:+.1%})"
+                 if echo["agreement_verdict"] == "significant" else
+                 f"not significantly above the {echo['chance']:.1%} of shuffled opinions "
+                 f"(excess 95% CI {lo:+.1%} to {hi:+.1%})")
+    if echo["echo_verdict"] == "significant":
+        chambers = (f"echo chambers ({echo['echo_reason']}; in {echo['n_echo']} of "
+                    f"{echo['n']} seeds alone, z >= {echo['z_min']:.0f})")
     else:
-        chambers = f"no echo chamber beyond chance (no seed has z > {Z_BAR:g})"
-    beyond = "significantly above" if echo["agree_low"] > echo["chance_high"] \
-        else "not significantly above"
+        chambers = f"no echo chamber beyond chance and size ({echo['echo_reason']})"
     text = f"""
         At N = {params['n_published']}, t = {params['steps'] * PAPER['dt']:g}: {'; '.join(said)}.
-        In the polarised runs neighbours on the aggregated interaction network share their
-        side in {echo['agree']:.1%} of ties (95% CI lower bound {echo['agree_low']:.1%}),
-        {beyond} the {echo['chance']:.1%} that shuffled opinions give: {chambers}.
+        In the polarised runs neighbours on the interaction network aggregated over the last
+        {WINDOW} steps share their side in {echo['agree']:.1%} of ties, {agreement}: {chambers}.
         Over the (K, α) grid at N = {params['n_grid']}: {_boundary(g, 0.0)}{_kind(g, 0.0)};
         {_boundary(g, 3.0)}{_kind(g, 3.0)}. In the radicalised runs
         {_relation(act['radicalisation'])}; in the polarised runs
@@ -296,7 +350,7 @@ def main(argv=None):
     """Run the scenario from the command line; return its key numbers."""
     args = parse_args(NAME, __doc__, argv)
     params = size(args,
-                  tiny=dict(n_published=150, published_seeds=2, n_grid=150, grid_seeds=1,
+                  tiny=dict(n_published=150, published_seeds=3, n_grid=150, grid_seeds=1,
                             Ks=(1.0, 3.0), alphas=(0.05, 3.0), steps=600, null_samples=30),
                   default=dict(n_published=1000, published_seeds=8, n_grid=500, grid_seeds=3),
                   full=dict(n_published=1000, published_seeds=16, n_grid=1000, grid_seeds=8,

@@ -286,7 +286,6 @@ def test_trust_dimensions_between_share():
 
 
 def test_radicalization(tmp_path):
-    import numpy as np
     import pandas as pd
 
     r = run_tiny("radicalization", tmp_path)
@@ -304,8 +303,10 @@ def test_radicalization(tmp_path):
     # The published points land in their regimes in every seed, with echo chambers.
     for name, s in r["published"].items():
         assert s["k"] == s["n"], name
-    assert r["echo"]["z_min"] > 3 and r["echo"]["agree"] > r["echo"]["chance"] + 0.2
+    assert r["echo"]["echo_verdict"] == SIGNIFICANT and r["echo"]["z_min"] > 3
+    assert r["echo"]["agreement_verdict"] == SIGNIFICANT
+    assert r["echo"]["agree"] > r["echo"]["chance"] + 0.2
     # Without homophily, leaving consensus means one side; never two camps.
     assert r["grid"][0.0]["counts"]["polarisation"] == 0
     assert r["grid"][0.0]["counts"]["radicalisation"] >= 1
-    assert r["activity"]["polarisation"]["low"] > 0  # active agents are the extreme ones
+    assert r["activity"]["polarisation"]["sign"] == 1  # active agents are the extreme ones
