@@ -260,8 +260,12 @@ def finding(df, params):
     said = []
     for name, (K, alpha, beta) in PUBLISHED.items():
         s = pub[name]
+        runs = df[(df["set"] == "published") & (df["point"] == name)]
+        column = HORIZON_CHECK[name][0]
+        shrinking = runs[column].mean() < runs[f"{column}_half"].mean()
         horizon = "stable from t/2 to t" if s["horizon"] == "significant" else \
-            f"still changing: {s['horizon_reason']}"
+            ("still shrinking toward 0" if name == "consensus" and shrinking
+             else "still changing") + f": {s['horizon_reason']}"
         said.append(f"{name} at K = {K:g}, α = {alpha:g}, β = {beta:g}: {s['verdict']}, "
                     f"{_rate(s)}, {horizon}")
     lo, hi = echo["excess_ci"]
