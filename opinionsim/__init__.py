@@ -23,6 +23,7 @@ from .sweep import load_results, sweep
 _LAZY = {
     "OpinionModel": ("opinionsim.model", "OpinionModel"),
     "OpinionAgent": ("opinionsim.model", "OpinionAgent"),
+    "ActivityDrivenModel": ("opinionsim.activity_model", "ActivityDrivenModel"),
     "metrics": ("opinionsim.metrics", None),
     "interventions": ("opinionsim.interventions", None),
     "dynamics": ("opinionsim.dynamics", None),
@@ -76,6 +77,7 @@ __all__ = [
     "dynamics",
     "OpinionModel",
     "OpinionAgent",
+    "ActivityDrivenModel",
     "OpinionSimError",
     "metrics",
     "interventions",

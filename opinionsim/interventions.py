@@ -23,6 +23,14 @@ members would leave and commits all of them at once, or none. No intervention
 writes into the model's existing arrays: new opinions, rules and adjacencies
 are new objects.
 
+Each intervention declares the models it applies to (its ``models``, class
+names) and refuses any other by name, e.g. ``SetAffinity applies to
+OpinionModel, not ActivityDrivenModel``. :class:`~opinionsim.ActivityDrivenModel`
+accepts :class:`Pin`, :class:`SetHomophily`, :class:`SetControversialness`,
+:class:`SetSocialInfluence` and a :class:`Compose` of them; the others change
+parts of the attention model it does not have (a temperature, an affinity, a
+fixed network to cut ties in).
+
 Examples
 --------
 >>> from opinionsim import OpinionModel
@@ -59,6 +67,9 @@ __all__ = [
     "SetStubbornness",
     "SetSource",
     "AblateHead",
+    "SetHomophily",
+    "SetControversialness",
+    "SetSocialInfluence",
     "Compose",
     "MAX_MATERIALISED_AGENTS",
 ]
@@ -96,7 +107,14 @@ class Intervention:
     arrays. Optionally ``_check(model)`` validates what does not depend on the
     state (node labels, lengths), also for scheduled interventions at model
     construction.
+
+    Each intervention declares the models it accepts in :attr:`models` (class
+    names; a subclass of a named model is accepted too); any other model is
+    refused, by name, before anything else is checked.
     """
+
+    #: Names of the model classes this intervention applies to.
+    models = ("OpinionModel",)
 
     def apply(self, model):
         """Validate against ``model``, then change it; use ``model.do(...)`` to also log it.
@@ -106,6 +124,7 @@ class Intervention:
         OpinionSimError
             If the intervention does not fit the model; the model is then unchanged.
         """
+        self._check_model(model)
         self._check(model)
         before = _State.of(model)
         after = self._prepare(model, before)
@@ -115,6 +134,13 @@ class Intervention:
             adjacency=None if after.adjacency is before.adjacency else after.adjacency,
             sources=None if after.sources is before.sources else after.sources,
         )
+
+    def _check_model(self, model):
+        """Refuse a model this intervention does not apply to (see :attr:`models`)."""
+        if not {cls.__name__ for cls in type(model).__mro__} & set(self.models):
+            raise OpinionSimError(
+                f"{type(self).__name__} applies to {' and '.join(self.models)}, not "
+                f"{type(model).__name__}.")
 
     def _check(self, model):
         """State-independent validation against ``model`` (also run for scheduled ones)."""
@@ -370,6 +396,8 @@ class Pin(Intervention):
     >>> float(m.opinions[3, 0])
     0.5
     """
+
+    models = ("OpinionModel", "ActivityDrivenModel")
 
     nodes: tuple
     opinion: object
@@ -798,6 +826,97 @@ class AblateHead(Intervention):
         return f"AblateHead({self.head}, mode={self.mode!r})"
 
 
+@dataclass(frozen=True, eq=False, repr=False)
+class _SetActivityParameter(Intervention):
+    """do(parameter = value) on an :class:`~opinionsim.ActivityDrivenModel`'s rule."""
+
+    models = ("ActivityDrivenModel",)
+    #: The :class:`~opinionsim.activity_model.ActivityRule` field it replaces.
+    parameter = None
+
+    value: float
+
+    def __post_init__(self):
+        from .activity_model import ACTIVITY_PARAMETERS
+
+        object.__setattr__(self, "value", ACTIVITY_PARAMETERS[self.parameter].check(self.value))
+
+    def _prepare(self, model, state):
+        return dataclasses.replace(state, rule=state.rule.replace(**{self.parameter: self.value}))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.value!r})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SetHomophily(_SetActivityParameter):
+    """do(β = value): replace how strongly active agents choose like-minded contacts.
+
+    Replaces β in the contact probabilities ``p_ij ∝ |x_i − x_j|^(−β)`` of an
+    :class:`~opinionsim.ActivityDrivenModel` (the attention temperature
+    ``T = 1/β``); opinions, activities and the random numbers stay as they
+    were (the contacts drawn change only through β).
+
+    Parameters
+    ----------
+    value : float >= 0
+        0: contacts uniformly at random.
+
+    Examples
+    --------
+    >>> from opinionsim import ActivityDrivenModel
+    >>> m = ActivityDrivenModel(50, homophily=3.0, seed=0)
+    >>> m.do(SetHomophily(0.0)); m.homophily
+    0.0
+    >>> SetHomophily(-1)
+    Traceback (most recent call last):
+    ...
+    opinionsim._errors.OpinionSimError: homophily == -1.0, must be in [0.0, inf].
+    """
+
+    parameter = "homophily"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SetControversialness(_SetActivityParameter):
+    """do(α = value): replace the controversialness of the topic.
+
+    Replaces α in ``tanh(α x_j)``, how strongly a contact's opinion pushes,
+    in an :class:`~opinionsim.ActivityDrivenModel`; everything else stays.
+
+    Parameters
+    ----------
+    value : float >= 0
+
+    Examples
+    --------
+    >>> SetControversialness(0.05)
+    SetControversialness(0.05)
+    """
+
+    parameter = "controversialness"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SetSocialInfluence(_SetActivityParameter):
+    """do(K = value): replace the strength of social influence.
+
+    Replaces K in ``dx_i/dt = −x_i + K Σ_j A_ij tanh(α x_j)`` of an
+    :class:`~opinionsim.ActivityDrivenModel`; everything else stays.
+
+    Parameters
+    ----------
+    value : float >= 0
+
+    Examples
+    --------
+    >>> SetSocialInfluence(1.0)
+    SetSocialInfluence(1.0)
+    """
+
+    parameter = "social_influence"
+
+
 @dataclass(frozen=True, eq=False, repr=False, init=False)
 class Compose(Intervention):
     """Several interventions applied in order, as one: all of them, or none.
@@ -821,6 +940,8 @@ class Compose(Intervention):
     Compose(SetTemperature(0.1), ClipKeyNorm(1.0))
     """
 
+    models = ("OpinionModel", "ActivityDrivenModel")
+
     interventions: tuple
 
     def __init__(self, *interventions):
@@ -832,6 +953,10 @@ class Compose(Intervention):
                     f"Compose got {iv!r}, which is not an intervention (e.g. SetTemperature(0.1))."
                 )
         object.__setattr__(self, "interventions", tuple(interventions))
+
+    def _check_model(self, model):
+        for iv in self.interventions:
+            iv._check_model(model)
 
     def _check(self, model):
         for iv in self.interventions:
@@ -871,6 +996,7 @@ def _check_schedule(schedule, model):
                 "opinionsim.interventions (combine several for one step with Compose)."
             )
         try:
+            iv._check_model(model)
             iv._check(model)
         except OpinionSimError as exc:
             raise OpinionSimError(f"interventions[{step!r}] == {iv!r} is invalid: {exc}") from None

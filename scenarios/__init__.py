@@ -43,6 +43,9 @@ SCENARIOS = {
                         "dimension 1, agreed on dimension 2",
     "fit_panel": "fit temperature, step size and noise to a panel with missing entries; "
                  "intervals, rule comparison, profile likelihood of T",
+    "radicalization": "Baumann et al.'s activity-driven model: consensus, radicalisation and "
+                      "polarisation over (K, α) with and without homophily; echo chambers; "
+                      "activity vs extremity",
 }
 
 

@@ -283,3 +283,30 @@ def test_trust_dimensions_between_share():
 
     assert between_share([-1, -1, 1, 1], np.array([0, 0, 1, 1])) == 1.0
     assert between_share([-1, 1, -1, 1], np.array([0, 0, 1, 1])) == 0.0
+
+
+def test_radicalization(tmp_path):
+    import pandas as pd
+
+    r = run_tiny("radicalization", tmp_path)
+    t = r["thresholds"]
+    runs = pd.read_parquet(tmp_path / "radicalization" / "radicalization.parquet")
+    minority = np.minimum(runs["fraction_positive"], 1 - runs["fraction_positive"])
+    # Every run's label matches the regime's definition on its own numbers.
+    consensus = runs["regime"] == "consensus"
+    assert (runs.loc[consensus, "max_abs"] < t["consensus_max_abs"]).all()
+    assert (runs.loc[~consensus, "max_abs"] >= t["consensus_max_abs"]).all()
+    assert (minority[runs["regime"] == "radicalisation"] < t["one_side_minority"]).all()
+    polar = runs["regime"] == "polarisation"
+    assert (minority[polar] >= t["two_sides_minority"]).all()
+    assert (runs.loc[polar, "valley_ratio"] < t["bimodal_valley"]).all()
+    # The published points land in their regimes in every seed, with echo chambers.
+    for name, s in r["published"].items():
+        assert s["k"] == s["n"], name
+    assert r["echo"]["echo_verdict"] == SIGNIFICANT and r["echo"]["z_min"] > 3
+    assert r["echo"]["agreement_verdict"] == SIGNIFICANT
+    assert r["echo"]["agree"] > r["echo"]["chance"] + 0.2
+    # Without homophily, leaving consensus means one side; never two camps.
+    assert r["grid"][0.0]["counts"]["polarisation"] == 0
+    assert r["grid"][0.0]["counts"]["radicalisation"] >= 1
+    assert r["activity"]["polarisation"]["sign"] == 1  # active agents are the extreme ones
