@@ -247,6 +247,16 @@ REPORTERS = {
     **{f"{name}_z": _null_z(name) for name in metrics.GRAPH_METRICS},
 }
 
+
+def _activity_reporters():
+    # The activity-driven model's own reporters, by name everywhere (sweeps, causal outcomes).
+    from .activity_model import ACTIVITY_REPORTERS
+
+    return ACTIVITY_REPORTERS
+
+
+REPORTERS.update(_activity_reporters())
+
 #: Recorded when ``reporters`` is not given: what the step yields on the side, so that
 #: recording every step costs no second pass. The others each need one (a ``<metric>_z``
 #: reporter NULL_SAMPLES of them): ask for them by name.

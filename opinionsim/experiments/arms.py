@@ -23,15 +23,15 @@ __all__ = ["arms", "effect_one", "shift_one"]
 
 def arms(make_model, seed, at):
     """Both arms of a seed: two ``make_model(seed)`` calls, checked to start identical."""
-    from ..model import OpinionModel
+    from ..base import BaseModel
 
     control = make_model(seed)
     treated = make_model(seed)
     for arm, model in (("control", control), ("treated", treated)):
-        if not isinstance(model, OpinionModel):
+        if not isinstance(model, BaseModel):
             raise OpinionSimError(
                 f"make_model({seed}) returned {type(model).__name__} for the {arm} arm, must "
-                "return an OpinionModel."
+                "return an OpinionModel or an ActivityDrivenModel (an opinionsim model)."
             )
     if control is treated:
         raise OpinionSimError(
