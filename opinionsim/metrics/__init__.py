@@ -27,10 +27,13 @@ Convergence
     :func:`max_change`, :func:`consensus_reached`.
 """
 
-from . import convergence, echo_chambers, null, polarization
+from . import attention, clusters, convergence, echo_chambers, null, polarization
+from .attention import *  # noqa: F403
+from .clusters import *  # noqa: F403
 from .convergence import *  # noqa: F403
 from .echo_chambers import *  # noqa: F403
 from .null import *  # noqa: F403
 from .polarization import *  # noqa: F403
 
-__all__ = [*polarization.__all__, *echo_chambers.__all__, *null.__all__, *convergence.__all__]
+__all__ = [*polarization.__all__, *clusters.__all__, *echo_chambers.__all__, *attention.__all__,
+           *null.__all__, *convergence.__all__]

@@ -386,3 +386,24 @@ def canonical_labels(raw):
     rank = np.empty(first.size, dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(first.size)
     return rank[inverse.ravel()]
+
+
+def row_ids(A):
+    """The row of every stored entry of a CSR array."""
+    return np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+
+
+def row_sums(values, indptr):
+    """Per-row sums of CSR-ordered ``values`` (0.0 for empty rows), no Python loop."""
+    n = indptr.shape[0] - 1
+    if not values.size:
+        return np.zeros(n)
+    starts = indptr[:-1]
+    nonempty = indptr[1:] > starts
+    if nonempty.all():
+        return np.add.reduceat(values, starts)
+    out = np.zeros(n)
+    # reduceat misreads empty segments; reduce only the non-empty rows, whose
+    # starts still delimit them because empty rows occupy no entries.
+    out[nonempty] = np.add.reduceat(values, starts[nonempty])
+    return out
