@@ -1,0 +1,268 @@
+"""What each view draws, as ECharts options (and one PNG): pure functions of arrays.
+
+Every chart is a pair ``(base, update)`` for :class:`~opinionsim.app.widgets.EChart`:
+``base`` holds what changes rarely (axes, legends, the network's ties) and
+``update`` the data of one frame, merged into the base by series id. Numbers
+are rounded to what a chart can show (four significant digits, or three
+decimals on the opinion scale; shares in per mille) and a time series is
+thinned to :data:`MAX_POINTS`, which keeps a frame to a few tens of kB at
+N = 1000 however long the run.
+
+Examples
+--------
+>>> base, update = metric_chart("Polarisation", {"variance": ([0, 1], [0.3, 0.2])})
+>>> update["series"][0]["data"]
+[[0, 0.3], [1, 0.2]]
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+__all__ = ["metric_chart", "histogram_chart", "scatter_chart", "network_chart",
+           "paired_chart", "attention_png", "thin", "OPINION_COLOURS", "CLUSTER_COLOURS"]
+
+#: Diverging colours for an opinion from -1 to +1 (matplotlib's coolwarm ends and middle).
+OPINION_COLOURS = ["#3b4cc0", "#dddddd", "#b40426"]
+#: One colour per opinion cluster, largest first (tab10), then grey for the rest.
+CLUSTER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                   "#e377c2", "#bcbd22", "#17becf"]
+OTHER_COLOUR = "#9e9e9e"
+#: Cluster boundaries are drawn in the heatmap up to this many clusters.
+MAX_BOUNDARIES = 20
+BAND_COLOUR = "#9e9e9e"
+_LINE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"]
+
+
+#: A time series is drawn with at most this many points (evenly thinned, the last kept).
+MAX_POINTS = 400
+
+
+def _round(values):
+    """Four significant digits, as a (nested) list of floats."""
+    a = np.asarray(values, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(a == 0, 1.0, 10.0 ** (np.floor(np.log10(np.abs(a))) - 3))
+    return (np.round(a / scale) * scale).round(15).tolist()
+
+
+def thin(n, max_points=MAX_POINTS):
+    """Indices of at most ``max_points`` of ``n`` points, evenly spaced, the last included.
+
+    Examples
+    --------
+    >>> thin(10, 4).tolist()
+    [0, 3, 6, 9]
+    """
+    if n <= max_points:
+        return np.arange(n)
+    idx = np.unique(np.linspace(0, n - 1, max_points).round().astype(np.int64))
+    return idx
+
+
+def _pairs(x, y):
+    x, y = np.asarray(x), np.asarray(y)
+    keep = thin(len(x))
+    return [[a, b] for a, b in zip(x[keep].tolist(), _round(y[keep]))]
+
+
+def _axes(x_name, y_name, *, y_scale=True):
+    return {
+        "animation": False,
+        "grid": {"left": 56, "right": 16, "top": 36, "bottom": 40},
+        "tooltip": {"trigger": "axis"},
+        "xAxis": {"type": "value", "name": x_name, "nameLocation": "middle", "nameGap": 24,
+                  "minInterval": 1, "max": "dataMax"},
+        "yAxis": {"type": "value", "name": y_name, "scale": y_scale},
+    }
+
+
+def metric_chart(title, series, bands=None, *, labels=None):
+    """Metrics over steps, each with its null band where one is given.
+
+    Parameters
+    ----------
+    title : str
+    series : dict ``{name: (steps, values)}``
+    bands : dict ``{name: (steps, low, high)}``, optional
+        Drawn as a grey area (the null mean ± 2 SD).
+    labels : dict ``{name: label}``, optional
+
+    Returns
+    -------
+    (dict, dict)
+        ``base`` and ``update`` options.
+    """
+    labels = labels or {}
+    bands = bands or {}
+    names = list(series)
+    base = _axes("step", "")
+    base["title"] = {"text": title, "left": "center", "textStyle": {"fontSize": 13}}
+    base["legend"] = {"top": 18, "textStyle": {"fontSize": 11},
+                      "data": [labels.get(n, n) for n in names]}
+    base["grid"]["top"] = 56
+    base["series"] = []
+    update = {"series": []}
+    for i, name in enumerate(names):
+        colour = _LINE_COLOURS[i % len(_LINE_COLOURS)]
+        if name in bands:
+            for part in ("low", "width"):
+                base["series"].append({
+                    "id": f"{name}:{part}", "type": "line", "stack": f"band:{name}",
+                    "stackStrategy": "all",
+                    "symbol": "none", "silent": True, "lineStyle": {"opacity": 0},
+                    "areaStyle": {"color": colour, "opacity": 0.15} if part == "width"
+                    else {"opacity": 0},
+                    "tooltip": {"show": False}})
+        base["series"].append({"id": name, "name": labels.get(name, name), "type": "line",
+                               "symbol": "none", "color": colour, "lineStyle": {"width": 1.6}})
+    # Updates list the series in the base's order, so merging by id keeps them aligned.
+    for name in names:
+        if name in bands:
+            s, low, high = (np.asarray(a, dtype=np.float64) for a in bands[name])
+            update["series"].append({"id": f"{name}:low", "data": _pairs(s, low)})
+            update["series"].append({"id": f"{name}:width", "data": _pairs(s, high - low)})
+        steps, values = series[name]
+        update["series"].append({"id": name, "data": _pairs(steps, values)})
+    return base, update
+
+
+def histogram_chart(title, steps, centres, shares):
+    """The opinion distribution over time: one column per recorded step, darker = more agents.
+
+    Parameters
+    ----------
+    steps : (T,) ints
+    centres : (B,) bin centres
+    shares : (T, B) share of agents per bin (sent in per mille)
+    """
+    shares = np.asarray(shares)
+    base = {
+        "animation": False,
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
+        "grid": {"left": 56, "right": 16, "top": 36, "bottom": 40},
+        "tooltip": {"show": False},
+        "xAxis": {"type": "category", "name": "step", "nameLocation": "middle", "nameGap": 24,
+                  "splitArea": {"show": False}},
+        "yAxis": {"type": "category", "name": "opinion",
+                  "data": [f"{c:.2f}" for c in np.asarray(centres)]},
+        "visualMap": {"show": False, "min": 0, "max": 1000, "dimension": 2,
+                      "inRange": {"color": ["#f7fbff", "#6baed6", "#08306b"]}},
+        "series": [{"id": "hist", "type": "heatmap", "progressive": 0}],
+    }
+    permille = np.rint(shares * 1000).astype(np.int64)
+    t_idx, b_idx = np.nonzero(permille)
+    top = int(permille.max()) if permille.size else 1
+    data = np.column_stack([t_idx, b_idx, permille[t_idx, b_idx]]).tolist()
+    update = {"xAxis": {"data": [str(s) for s in np.asarray(steps).tolist()]},
+              "visualMap": {"max": max(0.6 * top, 1)},
+              "series": [{"id": "hist", "data": data}]}
+    return base, update
+
+
+def scatter_chart(title, xy, clusters, *, labels=("opinion 1", "opinion 2")):
+    """Opinions in two dimensions, coloured by cluster (largest first, the rest grey)."""
+    xy = np.asarray(xy)
+    clusters = np.minimum(np.asarray(clusters), len(CLUSTER_COLOURS))
+    pieces = [{"value": i, "color": c, "label": f"cluster {i + 1}"}
+              for i, c in enumerate(CLUSTER_COLOURS)]
+    pieces.append({"value": len(CLUSTER_COLOURS), "color": OTHER_COLOUR, "label": "others"})
+    base = {
+        "animation": False,
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
+        "grid": {"left": 48, "right": 16, "top": 36, "bottom": 40},
+        "xAxis": {"type": "value", "name": labels[0], "nameLocation": "middle", "nameGap": 24,
+                  "min": -1, "max": 1},
+        "yAxis": {"type": "value", "name": labels[1], "nameLocation": "middle", "nameGap": 30,
+                  "min": -1, "max": 1},
+        "visualMap": {"type": "piecewise", "show": False, "dimension": 2, "pieces": pieces},
+        "series": [{"id": "points", "type": "scatter", "symbolSize": 4, "large": True,
+                    "itemStyle": {"opacity": 0.8}}],
+    }
+    data = [[a, b, c] for (a, b), c in zip(np.round(xy, 3).tolist(), clusters.tolist())]
+    n_clusters = int(np.max(clusters)) + 1 if clusters.size else 0
+    update = {"series": [{"id": "points", "data": data}],
+              "title": {"subtext": f"{n_clusters if n_clusters <= len(CLUSTER_COLOURS) else 'many'}"
+                                   " opinion clusters", "subtextStyle": {"fontSize": 10}}}
+    return base, update
+
+
+def network_chart(title, layout, edges, values):
+    """The network at fixed positions, each agent coloured by its opinion (-1 blue, +1 red).
+
+    ``layout`` (N, 2) and ``edges`` (E, 2) go in the base (sent once); a frame
+    sends the colours.
+    """
+    coords = np.round(np.asarray(layout), 3).tolist()
+    lines = [[coords[a], coords[b]] for a, b in np.asarray(edges).tolist()]
+    base = {
+        "animation": False,
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
+        "grid": {"left": 8, "right": 8, "top": 30, "bottom": 8},
+        "xAxis": {"type": "value", "show": False, "min": -1.05, "max": 1.05},
+        "yAxis": {"type": "value", "show": False, "min": -1.05, "max": 1.05},
+        "visualMap": {"show": False, "min": -1.0, "max": 1.0, "dimension": 2,
+                      "seriesIndex": 1, "inRange": {"color": OPINION_COLOURS}},
+        "series": [
+            {"id": "ties", "type": "lines", "coordinateSystem": "cartesian2d", "silent": True,
+             "large": True, "data": [{"coords": c} for c in lines],
+             "lineStyle": {"color": "#888888", "width": 0.5, "opacity": 0.25}},
+            {"id": "agents", "type": "scatter", "symbolSize": 5, "large": True},
+        ],
+    }
+    data = [[x, y, v] for (x, y), v in zip(coords, np.round(np.clip(values, -1, 1), 3).tolist())]
+    return base, {"series": [{"id": "agents", "data": data}]}
+
+
+def paired_chart(title, steps, diff, *, at, label):
+    """The paired difference treated − control of one metric, with the intervention's step marked."""
+    base = _axes("step", "", y_scale=False)
+    base["title"] = {"text": title, "left": "center", "textStyle": {"fontSize": 13}}
+    base["series"] = [{"id": "diff", "type": "line", "symbol": "none", "color": "#d62728",
+                       "areaStyle": {"opacity": 0.1}}]
+    update = {"series": [{"id": "diff", "data": _pairs(steps, diff),
+                          "markLine": {"silent": True, "symbol": "none",
+                                       "label": {"formatter": "do()"},
+                                       "lineStyle": {"color": "#555555", "type": "dashed"},
+                                       "data": [{"xAxis": int(at)}]}}]}
+    return base, update
+
+
+def attention_png(M, sizes, *, pixels=2):
+    """The attention block as a PNG: listener rows, speaker columns, log colour scale,
+    with a line between opinion clusters (when there are at most :data:`MAX_BOUNDARIES`).
+
+    Parameters
+    ----------
+    M : (n, n) array of attention weights (0 = not listening)
+    sizes : cluster sizes in row order
+    pixels : int
+        Pixels per cell.
+
+    Returns
+    -------
+    bytes
+        A PNG image.
+    """
+    from matplotlib import colormaps
+    from PIL import Image
+
+    M = np.asarray(M, dtype=np.float64)
+    positive = M[M > 0]
+    lut = (colormaps["magma_r"](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
+    rgb = np.full(M.shape + (3,), 255, dtype=np.uint8)
+    if positive.size:
+        hi = positive.max()
+        lo = max(positive.min(), hi * 1e-4)
+        level = np.log(np.clip(M, lo, hi) / lo) / max(np.log(hi / lo), 1e-12)
+        idx = np.clip((level * 255).astype(int), 0, 255)
+        rgb[M > 0] = lut[idx[M > 0]]
+    rgb = np.repeat(np.repeat(rgb, pixels, axis=0), pixels, axis=1)
+    if len(sizes) <= MAX_BOUNDARIES:
+        for edge in np.cumsum(sizes)[:-1] * pixels:
+            rgb[edge - 1, :] = rgb[:, edge - 1] = (31, 119, 180)
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG", optimize=False, compress_level=1)
+    return buffer.getvalue()
