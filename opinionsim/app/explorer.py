@@ -88,6 +88,9 @@ class ExplorerModel(mesa.Model):
     tracker : MetricTracker
     lock : threading.RLock
         Held while stepping or changing the model; hold it to read a consistent state.
+    pace : callable or None
+        Called before every step, outside the lock. The page sets it to wait until
+        its previous frame is drawn, so that playing never outruns the browser.
     """
 
     def __init__(self, *, background=True, **settings):
@@ -129,11 +132,14 @@ class ExplorerModel(mesa.Model):
                 self.edges = drawn_edges(adjacency, seed=seed)
         self._attention = None
         self._attention_due = -np.inf
+        self.pace = None
         self._record()
 
     # ---- stepping ----------------------------------------------------------------------
     def step(self):
         """One step of both arms; the do-panel's intervention once its step is reached."""
+        if self.pace is not None:
+            self.pace()
         with self.lock:
             start = time.perf_counter()
             self.control.step()
@@ -280,11 +286,12 @@ class ExplorerModel(mesa.Model):
         return X[:, :2], rank[labels]
 
     def attention_block(self):
-        """``(M, sizes, step)``: attention among :attr:`heatmap_rows`, sorted by opinion cluster.
+        """``(M, sizes, step, agents)``: attention among :attr:`heatmap_rows`, sorted by cluster.
 
-        ``M[i, j]`` is how much listener ``i`` attends to speaker ``j``; rows and
-        columns are grouped by opinion cluster (ordered along the first
-        opinion dimension) and ``sizes`` are the clusters' sizes in that order.
+        ``M[i, j]`` is how much listener ``agents[i]`` attends to speaker
+        ``agents[j]`` (model rows); rows and columns are grouped by opinion
+        cluster (ordered along the first opinion dimension) and ``sizes`` are
+        the clusters' sizes in that order.
         Recomputed when due: at most every :data:`ATTENTION_EVERY` seconds and
         a third of the time (the whole attention matrix is built, about 0.1 s
         at N = 1e5). None when the network is complete and too large to build.
@@ -307,7 +314,7 @@ class ExplorerModel(mesa.Model):
         rank[np.argsort(centre, kind="stable")] = np.arange(len(centre))
         order = np.lexsort((X[:, 0], rank[labels]))
         sizes = np.bincount(rank[labels], minlength=len(centre))
-        self._attention = (block[np.ix_(order, order)], sizes, step)
+        self._attention = (block[np.ix_(order, order)], sizes, step, rows[order])
         cost = time.perf_counter() - start
         self._attention_due = time.perf_counter() + max(2.0 * cost, ATTENTION_EVERY)
         return self._attention

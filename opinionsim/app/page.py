@@ -16,6 +16,7 @@ Initial settings may be given in the address: ``/?n_agents=100000&dim=2``.
 from __future__ import annotations
 
 import math
+import threading
 import time
 import warnings
 from collections import deque
@@ -73,6 +74,34 @@ def settings_from_query(search):
 
 def _sig(x):
     return float(f"{x:.3g}")
+
+
+class FrameGate:
+    """Backpressure between Mesa's play loop and the page.
+
+    Mesa's ``ModelController`` steps and calls ``force_update`` from its play
+    thread as fast as its interval allows. When a render pass runs in another
+    thread at the same time (a click), every new frame invalidates that pass
+    and Solara gives up after a few hundred ("Too many renders triggered").
+    The model's :attr:`~opinionsim.app.explorer.ExplorerModel.pace` waits here
+    until the page has drawn the frame before, so the loop never runs more
+    than one frame ahead of the page.
+    """
+
+    def __init__(self, timeout=2.0):
+        self.timeout = timeout
+        self._drawn = -1
+        self._cond = threading.Condition()
+
+    def drawn(self, frame):
+        with self._cond:
+            self._drawn = max(self._drawn, frame)
+            self._cond.notify_all()
+
+    def wait(self):
+        frame = update_counter.peek()
+        with self._cond:
+            self._cond.wait_for(lambda: self._drawn >= frame, timeout=self.timeout)
 
 
 # ---- the control panel -------------------------------------------------------------------
@@ -137,9 +166,11 @@ def ControlPanel(model, settings):
 
 
 @solara.component
-def FrameRate(model):
-    """Frames drawn per second (over the last two seconds) and the cost of one step."""
-    update_counter.get()
+def FrameRate(model, gate):
+    """Frames drawn per second (over the last two seconds) and the cost of one step; tells
+    the gate when a frame has been drawn."""
+    frame = update_counter.get()
+    solara.use_effect(lambda: gate.drawn(frame), [frame])
     times = solara.use_ref(deque(maxlen=200))
     now = time.perf_counter()
     times.current.append(now)
@@ -228,7 +259,7 @@ def AttentionView(model):
     if block is None:
         return solara.Text("Attention heatmap: not drawn for a complete graph this large "
                            "(it is N × N).", classes=["opinionsim-caption"])
-    M, sizes, step = block
+    M, sizes, step, _ = block
     solara.Text(f"Attention among {len(M)} neighbouring agents at step {step}, sorted by "
                 f"opinion cluster ({len(sizes)}); rows listen, columns speak; darker = more.",
                 classes=["opinionsim-caption"])
@@ -337,12 +368,14 @@ def Page():
     settings = solara.use_reactive(initial)
     first = solara.use_memo(lambda: ExplorerModel(**initial), [])
     model = solara.use_reactive(first)
+    gate = solara.use_memo(FrameGate, [])
     play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)
     # Mesa 3.3's ModelController reads .value of these even though its defaults are plain
     # values: pass them all as reactive variables.
     use_threads = solara.use_reactive(False)
     m = model.value
+    m.pace = gate.wait  # a model made by Reset gets it here, before it first steps
 
     solara.Style(_CSS)
     solara.Title("opinionsim explorer")
@@ -357,7 +390,7 @@ def Page():
                                 render_interval=render_interval, use_threads=use_threads)
                 with solara.Column(gap="0px"):
                     ShowSteps(m)
-                    FrameRate(m)
+                    FrameRate(m, gate)
                 solara.SliderInt("steps per frame", value=render_interval, min=1, max=20)
             ControlPanel(model, settings)
         with solara.Column(style={"flex": "1", "min-width": "0"}):

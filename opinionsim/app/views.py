@@ -62,9 +62,11 @@ def thin(n, max_points=MAX_POINTS):
     return idx
 
 
-def _pairs(x, y):
+def _pairs(x, y, *, swap=False):
     x, y = np.asarray(x), np.asarray(y)
     keep = thin(len(x))
+    if swap:
+        return [[b, a] for a, b in zip(x[keep].tolist(), _round(y[keep]))]
     return [[a, b] for a, b in zip(x[keep].tolist(), _round(y[keep]))]
 
 
@@ -108,10 +110,13 @@ def metric_chart(title, series, bands=None, *, labels=None):
     for i, name in enumerate(names):
         colour = _LINE_COLOURS[i % len(_LINE_COLOURS)]
         if name in bands:
+            # A band is an invisible line at its low edge with its width stacked on top.
+            # ECharts stacks the first numeric dimension of a series: with a value x axis
+            # that is x, so the band's points are (y, x), encoded back.
             for part in ("low", "width"):
                 base["series"].append({
                     "id": f"{name}:{part}", "type": "line", "stack": f"band:{name}",
-                    "stackStrategy": "all",
+                    "stackStrategy": "all", "encode": {"x": 1, "y": 0},
                     "symbol": "none", "silent": True, "lineStyle": {"opacity": 0},
                     "areaStyle": {"color": colour, "opacity": 0.15} if part == "width"
                     else {"opacity": 0},
@@ -122,8 +127,9 @@ def metric_chart(title, series, bands=None, *, labels=None):
     for name in names:
         if name in bands:
             s, low, high = (np.asarray(a, dtype=np.float64) for a in bands[name])
-            update["series"].append({"id": f"{name}:low", "data": _pairs(s, low)})
-            update["series"].append({"id": f"{name}:width", "data": _pairs(s, high - low)})
+            update["series"].append({"id": f"{name}:low", "data": _pairs(s, low, swap=True)})
+            update["series"].append({"id": f"{name}:width",
+                                     "data": _pairs(s, high - low, swap=True)})
         steps, values = series[name]
         update["series"].append({"id": name, "data": _pairs(steps, values)})
     return base, update
@@ -147,7 +153,8 @@ def histogram_chart(title, steps, centres, shares):
         "xAxis": {"type": "category", "name": "step", "nameLocation": "middle", "nameGap": 24,
                   "splitArea": {"show": False}},
         "yAxis": {"type": "category", "name": "opinion",
-                  "data": [f"{c:.2f}" for c in np.asarray(centres)]},
+                  "data": [f"{c:.2f}" for c in np.asarray(centres)],
+                  "axisLabel": {"interval": max(0, len(centres) // 8 - 1)}},
         "visualMap": {"show": False, "min": 0, "max": 1000, "dimension": 2,
                       "inRange": {"color": ["#f7fbff", "#6baed6", "#08306b"]}},
         "series": [{"id": "hist", "type": "heatmap", "progressive": 0}],
