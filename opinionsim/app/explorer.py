@@ -48,7 +48,8 @@ from .layout import drawn_edges, pivot_mds
 from .tracking import MetricTracker
 from .treatments import TREATMENTS
 
-__all__ = ["ExplorerModel", "MAX_NETWORK_VIEW", "MAX_SCATTER", "HEATMAP_AGENTS"]
+__all__ = ["ExplorerModel", "MAX_NETWORK_VIEW", "MAX_SCATTER", "HEATMAP_AGENTS",
+           "ATTENTION_EVERY", "ATTENTION_SPACING"]
 
 #: The network view is drawn up to this many agents.
 MAX_NETWORK_VIEW = 2000
@@ -56,8 +57,11 @@ MAX_NETWORK_VIEW = 2000
 MAX_SCATTER = 2000
 #: Agents in the attention heatmap (a network neighbourhood, or a sample on a complete graph).
 HEATMAP_AGENTS = 200
-#: The heatmap is redrawn at most this often (seconds): it is read, not watched.
+#: The heatmap is redrawn at most this often (seconds): it is read, not watched ...
 ATTENTION_EVERY = 0.25
+#: ... and after a pause of this many times what it cost (the page draws it, so at
+#: N = 1e5, where the whole attention matrix takes 0.1-0.2 s, it takes a sixth of the time).
+ATTENTION_SPACING = 5.0
 #: Above this many agents a complete graph's attention (N x N) is not drawn.
 MAX_COMPLETE_HEATMAP = 4000
 # Which agents are zealots: (seed, this kind), apart from the model's own streams.
@@ -293,8 +297,8 @@ class ExplorerModel(mesa.Model):
         cluster (ordered along the first opinion dimension) and ``sizes`` are
         the clusters' sizes in that order.
         Recomputed when due: at most every :data:`ATTENTION_EVERY` seconds and
-        a third of the time (the whole attention matrix is built, about 0.1 s
-        at N = 1e5). None when the network is complete and too large to build.
+        a sixth of the time (:data:`ATTENTION_SPACING`; the whole attention
+        matrix is built, 0.1-0.2 s at N = 1e5). None when the network is complete and too large to build.
         """
         net = self.control.network
         if net.complete and net.n > MAX_COMPLETE_HEATMAP:
@@ -316,7 +320,8 @@ class ExplorerModel(mesa.Model):
         sizes = np.bincount(rank[labels], minlength=len(centre))
         self._attention = (block[np.ix_(order, order)], sizes, step, rows[order])
         cost = time.perf_counter() - start
-        self._attention_due = time.perf_counter() + max(2.0 * cost, ATTENTION_EVERY)
+        self._attention_due = time.perf_counter() + max(ATTENTION_SPACING * cost,
+                                                         ATTENTION_EVERY)
         return self._attention
 
     def _neighbourhood(self, rng):

@@ -39,14 +39,14 @@ from .explorer import MAX_NETWORK_VIEW, ExplorerModel
 from .tracking import BAND_SD, EVERY_STEP, METRIC_LABELS, NETWORK_METRICS, NULL_SAMPLES
 from .treatments import TREATMENTS
 from .views import (
+    NetworkCanvas,
     attention_png,
-    histogram_chart,
+    histogram_png,
     metric_chart,
-    network_chart,
     paired_chart,
     scatter_chart,
 )
-from .widgets import Chart, as_json
+from .widgets import Chart
 
 __all__ = ["Page", "settings_from_query", "PLAY_INTERVAL_MS"]
 
@@ -56,6 +56,11 @@ PLAY_INTERVAL_MS = 5
 _CSS = """
 .opinionsim-note { font-size: 12px; color: #666; margin-top: -8px; }
 .opinionsim-caption { font-size: 12px; color: #444; }
+.opinionsim-title { font-size: 13px; font-weight: bold; color: #333; text-align: center; }
+.opinionsim-axis { font-size: 11px; color: #666; }
+.opinionsim-histogram { width: 100%; height: 240px; image-rendering: pixelated;
+                        border: 1px solid #ccc; }
+.opinionsim-network { width: 100%; height: auto; }
 """
 
 
@@ -77,15 +82,19 @@ def _sig(x):
 
 
 class FrameGate:
-    """Backpressure between Mesa's play loop and the page.
+    """Backpressure between Mesa's play loop and the browser.
 
     Mesa's ``ModelController`` steps and calls ``force_update`` from its play
-    thread as fast as its interval allows. When a render pass runs in another
-    thread at the same time (a click), every new frame invalidates that pass
-    and Solara gives up after a few hundred ("Too many renders triggered").
-    The model's :attr:`~opinionsim.app.explorer.ExplorerModel.pace` waits here
-    until the page has drawn the frame before, so the loop never runs more
-    than one frame ahead of the page.
+    thread as fast as its interval allows. Frames the browser cannot paint in
+    time are wasted work on a shared CPU, and when a render pass runs in
+    another thread at the same time (a click), every new frame invalidates that
+    pass until Solara gives up ("Too many renders triggered"). The model's
+    :attr:`~opinionsim.app.explorer.ExplorerModel.pace` waits here until the
+    browser reports the frame before the last as painted (the polarisation
+    chart, which every frame changes, sends it back): the server prepares a
+    frame while the browser paints the one before, and never runs further
+    ahead. Without an answer (a hidden tab) it goes on after ``timeout``
+    seconds.
     """
 
     def __init__(self, timeout=2.0):
@@ -99,7 +108,7 @@ class FrameGate:
             self._cond.notify_all()
 
     def wait(self):
-        frame = update_counter.peek()
+        frame = update_counter.peek() - 1
         with self._cond:
             self._cond.wait_for(lambda: self._drawn >= frame, timeout=self.timeout)
 
@@ -166,11 +175,9 @@ def ControlPanel(model, settings):
 
 
 @solara.component
-def FrameRate(model, gate):
-    """Frames drawn per second (over the last two seconds) and the cost of one step; tells
-    the gate when a frame has been drawn."""
-    frame = update_counter.get()
-    solara.use_effect(lambda: gate.drawn(frame), [frame])
+def FrameRate(model):
+    """Frames drawn per second (over the last two seconds) and the cost of one step."""
+    update_counter.get()
     times = solara.use_ref(deque(maxlen=200))
     now = time.perf_counter()
     times.current.append(now)
@@ -184,6 +191,7 @@ def FrameRate(model, gate):
 
 @solara.component
 def OpinionView(model, arm="control", height=300):
+    """The opinions of one arm: a histogram over time (dim 1) or a scatter by cluster."""
     update_counter.get()
     if arm == "treated" and model.treated is None:
         return solara.Text("No treated twin yet.", classes=["opinionsim-caption"])
@@ -191,14 +199,29 @@ def OpinionView(model, arm="control", height=300):
     if model.dim == 1:
         with model.lock:
             h = model.histories[arm]
-            steps, shares, centres = h.steps, h.shares, h.centres
-        base, update = histogram_chart(title, steps, centres, shares)
-        name = f"opinions-{arm}"
-    else:
-        xy, clusters = model.scatter(arm)
-        base, update = scatter_chart(title, xy, clusters)
-        name = f"opinions-{arm}"
-    Chart(name, base, update, frame=update_counter.value, height=height)
+            steps, shares = h.steps, h.shares
+        return HistogramView(title, steps, shares, f"opinions-{arm}", height - 60)
+    xy, clusters = model.scatter(arm)
+    base, update = scatter_chart(title, xy, clusters)
+    return Chart(f"opinions-{arm}", base, update, frame=update_counter.value, height=height)
+
+
+@solara.component
+def HistogramView(title, steps, shares, name, height):
+    png = histogram_png(shares)
+    with solara.Column(gap="2px") as main:
+        solara.Text(title, classes=["opinionsim-title"])
+        with solara.Row(gap="4px", style={"align-items": "stretch"}):
+            with solara.Column(gap="0px", style={"justify-content": "space-between",
+                                                 "height": f"{height}px"}):
+                for tick in ("+1", "0", "−1"):
+                    solara.Text(tick, classes=["opinionsim-axis"])
+            with solara.Column(style={"flex": "1"}):
+                solara.Image(png, width="100%", classes=["opinionsim-histogram", name])
+        first, last = (int(steps[0]), int(steps[-1])) if len(steps) else (0, 0)
+        solara.Text(f"opinion (rows) over steps {first} … {last} (columns); darker = more "
+                    "agents", classes=["opinionsim-axis"], style={"text-align": "center"})
+    return main
 
 
 @solara.component
@@ -206,40 +229,36 @@ def NetworkView(model):
     if model.layout is None:
         return solara.Text(f"Network view: up to {MAX_NETWORK_VIEW} agents "
                            f"(this run has {model.n_agents}).", classes=["opinionsim-caption"])
-    return NetworkChart(model)
+    return NetworkImage(model)
 
 
 @solara.component
-def NetworkChart(model):
-    """The network's ties go in the chart's base, built once per model; a frame sends colours."""
+def NetworkImage(model):
+    """The network's ties are drawn once per model; a frame paints the agents' colours."""
     update_counter.get()
+    canvas = solara.use_memo(lambda: NetworkCanvas(model.layout, model.edges), [model])
     with model.lock:
         values = np.array(model.control.opinions[:, 0])
+    title = "Network, coloured by opinion" + (" (dimension 1)" if model.dim > 1 else "")
+    solara.Text(title, classes=["opinionsim-title"])
+    solara.Image(canvas.png(values), width="100%", classes=["opinionsim-network", "network"])
     n_ties = len(model.edges)
-
-    def make_base():
-        title = "Network, coloured by opinion" + (" (dimension 1)" if model.dim > 1 else "")
-        return as_json(network_chart(title, model.layout, model.edges, values)[0])
-
-    base = solara.use_memo(make_base, [model])
-    _, update = network_chart("", model.layout, np.zeros((0, 2), dtype=int), values)
-    Chart("network", base, update, frame=update_counter.value, height=300)
     if model.control.network.complete:
         note = "complete graph: ties not drawn"
     else:
         note = f"{n_ties} ties drawn" + (" (a sample)" if n_ties >= 3000 else "")
-    solara.Text(note, classes=["opinionsim-caption"])
+    solara.Text(f"blue −1 … red +1; {note}", classes=["opinionsim-caption"])
 
 
 @solara.component
-def MetricsView(model, names, title, name):
+def MetricsView(model, names, title, name, on_drawn=None):
     update_counter.get()
     tracker = model.tracker
     series = {n: tracker.series(n) for n in names}
     bands = {n: tracker.band(n) for n in names if n in NETWORK_METRICS}
     labels = {n: METRIC_LABELS[n] for n in names}
     base, update = metric_chart(title, series, bands, labels=labels)
-    Chart(name, base, update, frame=update_counter.value, height=260)
+    Chart(name, base, update, frame=update_counter.value, height=260, on_drawn=on_drawn)
     if bands:
         failed = [f"{METRIC_LABELS[n]}: {tracker.failure(n)}" for n in names
                   if tracker.failure(n)]
@@ -390,7 +409,7 @@ def Page():
                                 render_interval=render_interval, use_threads=use_threads)
                 with solara.Column(gap="0px"):
                     ShowSteps(m)
-                    FrameRate(m, gate)
+                    FrameRate(m)
                 solara.SliderInt("steps per frame", value=render_interval, min=1, max=20)
             ControlPanel(model, settings)
         with solara.Column(style={"flex": "1", "min-width": "0"}):
@@ -398,7 +417,8 @@ def Page():
                 OpinionView(m)
                 NetworkView(m)
             with solara.Columns([1, 1]):
-                MetricsView(m, list(EVERY_STEP), "Polarisation", "polarisation")
+                MetricsView(m, list(EVERY_STEP), "Polarisation", "polarisation",
+                            on_drawn=gate.drawn)
                 MetricsView(m, list(NETWORK_METRICS),
                             "Echo chambers, against shuffled opinions", "echo")
             with solara.Columns([1, 2]):

@@ -1,12 +1,16 @@
-"""What each view draws, as ECharts options (and one PNG): pure functions of arrays.
+"""What each view draws: ECharts options for charts with axes, PNG images for dense pictures.
 
-Every chart is a pair ``(base, update)`` for :class:`~opinionsim.app.widgets.EChart`:
-``base`` holds what changes rarely (axes, legends, the network's ties) and
-``update`` the data of one frame, merged into the base by series id. Numbers
-are rounded to what a chart can show (four significant digits, or three
-decimals on the opinion scale; shares in per mille) and a time series is
-thinned to :data:`MAX_POINTS`, which keeps a frame to a few tens of kB at
-N = 1000 however long the run.
+A chart is a pair ``(base, update)`` for :class:`~opinionsim.app.widgets.EChart`:
+``base`` holds what changes rarely (axes, legends) and ``update`` the data of
+one frame, merged into the base by series id. Numbers are rounded to what a
+chart can show (four significant digits, or three decimals on the opinion
+scale) and a time series is thinned to :data:`MAX_POINTS`, which keeps a
+frame to a few kB however long the run.
+
+The dense pictures (the opinion distribution over time, the network, the
+attention block) are images made with numpy: one picture costs the browser
+one image decode, where thousands of chart elements (a cell or a dot each)
+cost it tens of milliseconds per frame.
 
 Examples
 --------
@@ -21,14 +25,16 @@ import io
 
 import numpy as np
 
-__all__ = ["metric_chart", "histogram_chart", "scatter_chart", "network_chart",
-           "paired_chart", "attention_png", "thin", "OPINION_COLOURS", "CLUSTER_COLOURS"]
+__all__ = ["metric_chart", "scatter_chart", "paired_chart", "histogram_png", "NetworkCanvas",
+           "attention_png", "thin", "OPINION_COLOURS", "CLUSTER_COLOURS", "SHARE_COLOURS"]
 
 #: Diverging colours for an opinion from -1 to +1 (matplotlib's coolwarm ends and middle).
 OPINION_COLOURS = ["#3b4cc0", "#dddddd", "#b40426"]
 #: One colour per opinion cluster, largest first (tab10), then grey for the rest.
 CLUSTER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                    "#e377c2", "#bcbd22", "#17becf"]
+#: Light to dark, for the share of agents in an opinion bin.
+SHARE_COLOURS = ["#f7fbff", "#6baed6", "#08306b"]
 OTHER_COLOUR = "#9e9e9e"
 #: Cluster boundaries are drawn in the heatmap up to this many clusters.
 MAX_BOUNDARIES = 20
@@ -135,40 +141,6 @@ def metric_chart(title, series, bands=None, *, labels=None):
     return base, update
 
 
-def histogram_chart(title, steps, centres, shares):
-    """The opinion distribution over time: one column per recorded step, darker = more agents.
-
-    Parameters
-    ----------
-    steps : (T,) ints
-    centres : (B,) bin centres
-    shares : (T, B) share of agents per bin (sent in per mille)
-    """
-    shares = np.asarray(shares)
-    base = {
-        "animation": False,
-        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
-        "grid": {"left": 56, "right": 16, "top": 36, "bottom": 40},
-        "tooltip": {"show": False},
-        "xAxis": {"type": "category", "name": "step", "nameLocation": "middle", "nameGap": 24,
-                  "splitArea": {"show": False}},
-        "yAxis": {"type": "category", "name": "opinion",
-                  "data": [f"{c:.2f}" for c in np.asarray(centres)],
-                  "axisLabel": {"interval": max(0, len(centres) // 8 - 1)}},
-        "visualMap": {"show": False, "min": 0, "max": 1000, "dimension": 2,
-                      "inRange": {"color": ["#f7fbff", "#6baed6", "#08306b"]}},
-        "series": [{"id": "hist", "type": "heatmap", "progressive": 0}],
-    }
-    permille = np.rint(shares * 1000).astype(np.int64)
-    t_idx, b_idx = np.nonzero(permille)
-    top = int(permille.max()) if permille.size else 1
-    data = np.column_stack([t_idx, b_idx, permille[t_idx, b_idx]]).tolist()
-    update = {"xAxis": {"data": [str(s) for s in np.asarray(steps).tolist()]},
-              "visualMap": {"max": max(0.6 * top, 1)},
-              "series": [{"id": "hist", "data": data}]}
-    return base, update
-
-
 def scatter_chart(title, xy, clusters, *, labels=("opinion 1", "opinion 2")):
     """Opinions in two dimensions, coloured by cluster (largest first, the rest grey)."""
     xy = np.asarray(xy)
@@ -186,7 +158,7 @@ def scatter_chart(title, xy, clusters, *, labels=("opinion 1", "opinion 2")):
                   "min": -1, "max": 1},
         "visualMap": {"type": "piecewise", "show": False, "dimension": 2, "pieces": pieces},
         "series": [{"id": "points", "type": "scatter", "symbolSize": 4, "large": True,
-                    "itemStyle": {"opacity": 0.8}}],
+                    "progressive": 0, "itemStyle": {"opacity": 0.8}}],
     }
     data = [[a, b, c] for (a, b), c in zip(np.round(xy, 3).tolist(), clusters.tolist())]
     n_clusters = int(np.max(clusters)) + 1 if clusters.size else 0
@@ -194,33 +166,6 @@ def scatter_chart(title, xy, clusters, *, labels=("opinion 1", "opinion 2")):
               "title": {"subtext": f"{n_clusters if n_clusters <= len(CLUSTER_COLOURS) else 'many'}"
                                    " opinion clusters", "subtextStyle": {"fontSize": 10}}}
     return base, update
-
-
-def network_chart(title, layout, edges, values):
-    """The network at fixed positions, each agent coloured by its opinion (-1 blue, +1 red).
-
-    ``layout`` (N, 2) and ``edges`` (E, 2) go in the base (sent once); a frame
-    sends the colours.
-    """
-    coords = np.round(np.asarray(layout), 3).tolist()
-    lines = [[coords[a], coords[b]] for a, b in np.asarray(edges).tolist()]
-    base = {
-        "animation": False,
-        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
-        "grid": {"left": 8, "right": 8, "top": 30, "bottom": 8},
-        "xAxis": {"type": "value", "show": False, "min": -1.05, "max": 1.05},
-        "yAxis": {"type": "value", "show": False, "min": -1.05, "max": 1.05},
-        "visualMap": {"show": False, "min": -1.0, "max": 1.0, "dimension": 2,
-                      "seriesIndex": 1, "inRange": {"color": OPINION_COLOURS}},
-        "series": [
-            {"id": "ties", "type": "lines", "coordinateSystem": "cartesian2d", "silent": True,
-             "large": True, "data": [{"coords": c} for c in lines],
-             "lineStyle": {"color": "#888888", "width": 0.5, "opacity": 0.25}},
-            {"id": "agents", "type": "scatter", "symbolSize": 5, "large": True},
-        ],
-    }
-    data = [[x, y, v] for (x, y), v in zip(coords, np.round(np.clip(values, -1, 1), 3).tolist())]
-    return base, {"series": [{"id": "agents", "data": data}]}
 
 
 def paired_chart(title, steps, diff, *, at, label):
@@ -253,23 +198,101 @@ def attention_png(M, sizes, *, pixels=2):
     bytes
         A PNG image.
     """
-    from matplotlib import colormaps
-    from PIL import Image
-
     M = np.asarray(M, dtype=np.float64)
     positive = M[M > 0]
-    lut = (colormaps["magma_r"](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
     rgb = np.full(M.shape + (3,), 255, dtype=np.uint8)
     if positive.size:
         hi = positive.max()
         lo = max(positive.min(), hi * 1e-4)
         level = np.log(np.clip(M, lo, hi) / lo) / max(np.log(hi / lo), 1e-12)
         idx = np.clip((level * 255).astype(int), 0, 255)
-        rgb[M > 0] = lut[idx[M > 0]]
+        rgb[M > 0] = _ATTENTION[idx[M > 0]]
     rgb = np.repeat(np.repeat(rgb, pixels, axis=0), pixels, axis=1)
     if len(sizes) <= MAX_BOUNDARIES:
         for edge in np.cumsum(sizes)[:-1] * pixels:
             rgb[edge - 1, :] = rgb[:, edge - 1] = (31, 119, 180)
+    return _png(rgb)
+
+
+def _palette(colours, n=256):
+    """An ``(n, 3)`` uint8 palette through the given hex colours, evenly spaced."""
+    anchors = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in colours], float)
+    t = np.linspace(0.0, 1.0, n)
+    where = np.linspace(0.0, 1.0, len(colours))
+    return np.column_stack([np.interp(t, where, anchors[:, k]) for k in range(3)]).astype(np.uint8)
+
+
+_SHARES = _palette(SHARE_COLOURS)
+_OPINIONS = _palette(OPINION_COLOURS)
+# matplotlib's magma_r, light (little attention) to dark (much)
+_ATTENTION = _palette(["#fcfdbf", "#fc8961", "#b73779", "#51127c", "#000004"])
+
+
+def _png(rgb):
+    from PIL import Image
+
     buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG", optimize=False, compress_level=1)
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
+
+
+def histogram_png(shares):
+    """The opinion distribution over time as a PNG, one pixel per (step, bin).
+
+    Columns are the recorded steps, rows the opinion bins with the highest at
+    the top; darker means a larger share of agents (the darkest at 60 % of the
+    largest share, so that a spread-out population is still visible). The
+    page scales it up without smoothing.
+
+    Examples
+    --------
+    >>> png = histogram_png(np.array([[0.5, 0.5], [0.0, 1.0]]))
+    >>> png[:4]
+    b'\\x89PNG'
+    """
+    shares = np.asarray(shares, dtype=np.float64)
+    if shares.size == 0:
+        shares = np.zeros((1, 1))
+    top = max(0.6 * shares.max(), 1e-12)
+    level = np.clip(shares / top, 0.0, 1.0).T[::-1]  # rows: bins, highest first
+    return _png(_SHARES[(level * 255).astype(np.int64)])
+
+
+class NetworkCanvas:
+    """The network drawn at fixed positions: the ties once, the agents' colours per frame.
+
+    Parameters
+    ----------
+    layout : (N, 2) positions in [-1, 1]
+    edges : (E, 2) agent rows of the ties to draw
+    size : (width, height) in pixels
+    """
+
+    def __init__(self, layout, edges, *, size=(640, 360), dot=2):
+        from PIL import Image, ImageDraw
+
+        w, h = size
+        margin = dot + 2
+        layout = np.asarray(layout, dtype=np.float64)
+        scale = np.array([(w - 2 * margin) / 2, (h - 2 * margin) / 2])
+        self.xy = np.rint((layout * [1, -1] + 1) * scale + margin).astype(np.int64)
+        image = Image.new("RGB", (w, h), (255, 255, 255))
+        draw = ImageDraw.Draw(image)
+        for a, b in np.asarray(edges, dtype=np.int64).tolist():
+            draw.line([tuple(self.xy[a]), tuple(self.xy[b])], fill=(226, 226, 226), width=1)
+        self.base = np.asarray(image)
+        r = np.arange(-dot, dot + 1)
+        dx, dy = np.meshgrid(r, r)
+        inside = dx ** 2 + dy ** 2 <= dot ** 2 + dot
+        self._offsets = np.column_stack([dx[inside], dy[inside]])
+
+    def png(self, values):
+        """The picture with agent ``i`` coloured by ``values[i]`` in [-1, 1] (blue to red)."""
+        rgb = self.base.copy()
+        colours = _OPINIONS[np.rint((np.clip(values, -1, 1) + 1) * 127.5).astype(np.int64)]
+        h, w = rgb.shape[:2]
+        for dx, dy in self._offsets:
+            x = np.clip(self.xy[:, 0] + dx, 0, w - 1)
+            y = np.clip(self.xy[:, 1] + dy, 0, h - 1)
+            rgb[y, x] = colours
+        return _png(rgb)

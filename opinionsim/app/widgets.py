@@ -13,8 +13,10 @@ every list and dict given to an element looking for child elements, which
 for a thousand points per frame cost more than everything else together.
 
 Each chart counts the renders it has done in ``window.opinionsimFrames[name]``
-(the benchmark reads it), and carries the number of the frame it shows as
-``data-frame`` on its element (the browser test reads it).
+(the benchmark reads it), carries the number of the frame it shows as
+``data-frame`` on its element, and sends back ``drawn``, the last frame it has
+painted, which the page uses to keep the model from running ahead of the
+browser.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class EChart(ipyvuetify.VuetifyTemplate):
     update = traitlets.Unicode("{}").tag(sync=True)
     name = traitlets.Unicode("").tag(sync=True)
     frame = traitlets.Int(0).tag(sync=True)
+    drawn = traitlets.Int(-1).tag(sync=True)
     attributes = traitlets.Dict({}).tag(sync=True)
     cdn = traitlets.Unicode(None, allow_none=True).tag(sync=True)
 
@@ -57,9 +60,13 @@ def as_json(option):
 
 
 @solara.component
-def Chart(name, base, update, frame=0, height=300):
-    """An :class:`EChart` element, ``height`` pixels tall; options as dicts or JSON text."""
+def Chart(name, base, update, frame=0, height=300, on_drawn=None):
+    """An :class:`EChart` element, ``height`` pixels tall; options as dicts or JSON text.
+
+    ``on_drawn`` is called with each frame number the browser has painted.
+    """
+    extra = {} if on_drawn is None else {"on_drawn": on_drawn}
     return EChart.element(name=name, base=as_json(base), update=as_json(update),
-                          frame=int(frame),
+                          frame=int(frame), **extra,
                           attributes={"style": f"height: {int(height)}px;",
                                       "data-chart": name})

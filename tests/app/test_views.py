@@ -43,23 +43,32 @@ def test_long_series_are_thinned_and_rounded_to_what_a_chart_shows():
     assert len(json.dumps(update)) < 12_000
 
 
-def test_the_histogram_sends_per_mille_shares_of_nonempty_bins():
-    shares = np.array([[0.5, 0.5, 0.0], [0.0, 0.25, 0.75]])
-    base, update = views.histogram_chart("h", [0, 10], [-0.5, 0.0, 0.5], shares)
-    assert update["series"][0]["data"] == [[0, 0, 500], [0, 1, 500], [1, 1, 250], [1, 2, 750]]
-    assert update["xAxis"]["data"] == ["0", "10"]
-    assert base["yAxis"]["data"] == ["-0.50", "0.00", "0.50"]
+def _image(png):
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
 
-def test_the_network_base_holds_every_tie_and_a_frame_only_the_agents():
-    layout = np.array([[-1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
-    edges = np.array([[0, 1], [1, 2]])
-    base, update = views.network_chart("n", layout, edges, np.array([-2.0, 0.1234, 0.5]))
-    ties = _by_id(base)["ties"]["data"]
-    assert [t["coords"] for t in ties] == [[[-1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]]]
-    assert update == {"series": [{"id": "agents",
-                                  "data": [[-1.0, 0.0, -1.0], [0.0, 1.0, 0.123],
-                                           [1.0, 0.0, 0.5]]}]}
+def test_the_histogram_image_puts_high_opinions_on_top_and_more_agents_darker():
+    shares = np.array([[0.0, 0.1, 0.9], [0.9, 0.1, 0.0]])  # two steps, three bins
+    image = _image(views.histogram_png(shares))
+    assert image.shape == (3, 2, 3)  # rows: bins, columns: steps
+    darkness = 765 - image.sum(axis=2)
+    assert darkness[0, 0] > darkness[1, 0] > darkness[2, 0]  # step 0: top bin fullest
+    assert darkness[2, 1] > darkness[0, 1]  # step 1: bottom bin fullest
+    assert tuple(image[2, 0]) == (247, 251, 255)  # an empty bin: the lightest colour
+
+
+def test_the_network_image_draws_ties_once_and_colours_agents_by_opinion():
+    layout = np.array([[-1.0, 0.0], [1.0, 0.0]])
+    canvas = views.NetworkCanvas(layout, np.array([[0, 1]]), size=(100, 50), dot=2)
+    mid = canvas.xy.mean(axis=0).astype(int)
+    assert tuple(canvas.base[mid[1], mid[0]]) != (255, 255, 255)  # the tie
+    image = _image(canvas.png(np.array([-1.0, 1.0])))
+    (x0, y0), (x1, y1) = canvas.xy
+    assert tuple(image[y0, x0]) == (59, 76, 192)  # -1: blue
+    assert tuple(image[y1, x1]) == (180, 4, 38)  # +1: red
+    assert np.array_equal(canvas.png(np.array([-1.0, 1.0])), canvas.png(np.array([-1.0, 1.0])))
 
 
 def test_scatter_colours_the_first_clusters_and_greys_the_rest():
@@ -72,13 +81,10 @@ def test_scatter_colours_the_first_clusters_and_greys_the_rest():
 
 
 def test_the_attention_image_has_the_blocks_shape_and_marks_clusters():
-    from PIL import Image
-
     M = np.zeros((10, 10))
     M[:6, :6] = 1 / 6
     M[6:, 6:] = 1 / 4
-    png = views.attention_png(M, [6, 4], pixels=2)
-    image = np.asarray(Image.open(io.BytesIO(png)))
+    image = _image(views.attention_png(M, [6, 4], pixels=2))
     assert image.shape == (20, 20, 3)
     assert tuple(image[11, 0]) == (31, 119, 180)  # the boundary after cluster 1
     assert tuple(image[0, 19]) == (255, 255, 255)  # no attention: white
