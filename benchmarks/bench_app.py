@@ -48,12 +48,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 TARGET_FPS = 10.0
 CHARTS = ("opinions-control", "network", "polarisation", "echo", "paired")
-# Pictures are images: count the changes of their source, as the page receives them.
+# The histogram is an image: count the changes of its source, as the page receives them
+# (the network view counts its own paintings).
 _COUNT_IMAGES = """
 window.opinionsimImages = {};
 new MutationObserver((changes) => {
   for (const change of changes) {
-    for (const name of ["opinions-control", "network"]) {
+    for (const name of ["opinions-control"]) {
       if (change.target.tagName === "IMG" && change.target.classList.contains(name)) {
         window.opinionsimImages[name] = (window.opinionsimImages[name] || 0) + 1;
       }
@@ -97,14 +98,15 @@ def server_part(n, repeat, warm_steps):
     def view(name, build):
         best, med = _best_median(build, repeat)
         data = build()[1]
-        rows.append((name, best, med, len(data if isinstance(data, bytes) else as_json(data))))
+        rows.append((name, best, med, len(data if isinstance(data, (bytes, str))
+                                          else as_json(data))))
 
     if m.dim == 1:
         h = m.histories["control"]
         view("opinions (histogram image)", lambda: (None, views.histogram_png(h.shares)))
     if m.layout is not None:
         canvas = views.NetworkCanvas(m.layout, m.edges)
-        view("network (image of the colours)", lambda: (None, canvas.png(m.control.opinions[:, 0])))
+        view("network (colours)", lambda: (None, canvas.colours(m.control.opinions[:, 0])))
     tr = m.tracker
     view("polarisation", lambda: views.metric_chart(
         "p", {k: tr.series(k) for k in ("variance", "morales_index")}))

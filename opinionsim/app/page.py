@@ -46,7 +46,7 @@ from .views import (
     paired_chart,
     scatter_chart,
 )
-from .widgets import Chart
+from .widgets import Chart, Network
 
 __all__ = ["Page", "settings_from_query", "PLAY_INTERVAL_MS"]
 
@@ -60,7 +60,6 @@ _CSS = """
 .opinionsim-axis { font-size: 11px; color: #666; }
 .opinionsim-histogram { width: 100%; height: 240px; image-rendering: pixelated;
                         border: 1px solid #ccc; }
-.opinionsim-network { width: 100%; height: auto; }
 """
 
 
@@ -234,14 +233,14 @@ def NetworkView(model):
 
 @solara.component
 def NetworkImage(model):
-    """The network's ties are drawn once per model; a frame paints the agents' colours."""
+    """The network's ties are drawn once per model; a frame sends the agents' colours."""
     update_counter.get()
     canvas = solara.use_memo(lambda: NetworkCanvas(model.layout, model.edges), [model])
     with model.lock:
         values = np.array(model.control.opinions[:, 0])
     title = "Network, coloured by opinion" + (" (dimension 1)" if model.dim > 1 else "")
     solara.Text(title, classes=["opinionsim-title"])
-    solara.Image(canvas.png(values), width="100%", classes=["opinionsim-network", "network"])
+    Network(canvas, values, frame=update_counter.value)
     n_ties = len(model.edges)
     if model.control.network.complete:
         note = "complete graph: ties not drawn"

@@ -259,18 +259,25 @@ def histogram_png(shares):
 
 
 class NetworkCanvas:
-    """The network drawn at fixed positions: the ties once, the agents' colours per frame.
+    """The network at fixed positions: a picture of the ties, drawn once, and the agents' colours.
+
+    The page paints the agents as dots over the picture in the browser, from one
+    palette index per agent and frame (:meth:`colours`), so a frame costs a
+    byte per agent.
 
     Parameters
     ----------
     layout : (N, 2) positions in [-1, 1]
     edges : (E, 2) agent rows of the ties to draw
     size : (width, height) in pixels
+    dot : float
+        Radius of an agent's dot, in pixels.
     """
 
-    def __init__(self, layout, edges, *, size=(640, 360), dot=2):
+    def __init__(self, layout, edges, *, size=(640, 360), dot=2.5):
         from PIL import Image, ImageDraw
 
+        self.size, self.dot = size, float(dot)
         w, h = size
         margin = dot + 2
         layout = np.asarray(layout, dtype=np.float64)
@@ -281,18 +288,24 @@ class NetworkCanvas:
         for a, b in np.asarray(edges, dtype=np.int64).tolist():
             draw.line([tuple(self.xy[a]), tuple(self.xy[b])], fill=(226, 226, 226), width=1)
         self.base = np.asarray(image)
-        r = np.arange(-dot, dot + 1)
-        dx, dy = np.meshgrid(r, r)
-        inside = dx ** 2 + dy ** 2 <= dot ** 2 + dot
-        self._offsets = np.column_stack([dx[inside], dy[inside]])
 
-    def png(self, values):
-        """The picture with agent ``i`` coloured by ``values[i]`` in [-1, 1] (blue to red)."""
-        rgb = self.base.copy()
-        colours = _OPINIONS[np.rint((np.clip(values, -1, 1) + 1) * 127.5).astype(np.int64)]
-        h, w = rgb.shape[:2]
-        for dx, dy in self._offsets:
-            x = np.clip(self.xy[:, 0] + dx, 0, w - 1)
-            y = np.clip(self.xy[:, 1] + dy, 0, h - 1)
-            rgb[y, x] = colours
-        return _png(rgb)
+    def static(self):
+        """What the browser gets once: size, the ties' picture, positions, palette."""
+        import base64
+        import json
+
+        return {"width": self.size[0], "height": self.size[1], "dot": self.dot,
+                "ties": "data:image/png;base64," + base64.b64encode(_png(self.base)).decode(),
+                "positions": json.dumps(self.xy.tolist(), separators=(",", ":")),
+                "palette": json.dumps([f"#{r:02x}{g:02x}{b:02x}" for r, g, b in
+                                       _OPINIONS.tolist()], separators=(",", ":"))}
+
+    def codes(self, values):
+        """One palette index per agent: ``values`` in [-1, 1] from blue (0) to red (255)."""
+        return np.rint((np.clip(values, -1, 1) + 1) * 127.5).astype(np.uint8)
+
+    def colours(self, values):
+        """The frame's colours as base64 text, one byte per agent."""
+        import base64
+
+        return base64.b64encode(self.codes(values).tobytes()).decode()

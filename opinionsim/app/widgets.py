@@ -28,7 +28,7 @@ import ipyvuetify
 import solara
 import traitlets
 
-__all__ = ["EChart", "Chart", "as_json"]
+__all__ = ["EChart", "Chart", "as_json", "NetworkPicture", "Network"]
 
 
 class EChart(ipyvuetify.VuetifyTemplate):
@@ -70,3 +70,30 @@ def Chart(name, base, update, frame=0, height=300, on_drawn=None):
                           frame=int(frame), **extra,
                           attributes={"style": f"height: {int(height)}px;",
                                       "data-chart": name})
+
+
+class NetworkPicture(ipyvuetify.VuetifyTemplate):
+    """The network: ties as a picture (``ties``, a data URL) and agents as dots painted in the
+    browser from one palette index per agent and frame (``colours``, base64)."""
+
+    template_file = (__file__, os.path.join("static", "network.vue"))
+    name = traitlets.Unicode("network").tag(sync=True)
+    width = traitlets.Int(640).tag(sync=True)
+    height = traitlets.Int(360).tag(sync=True)
+    dot = traitlets.Float(2.5).tag(sync=True)
+    ties = traitlets.Unicode("").tag(sync=True)
+    positions = traitlets.Unicode("[]").tag(sync=True)
+    palette = traitlets.Unicode("[]").tag(sync=True)
+    colours = traitlets.Unicode("").tag(sync=True)
+    frame = traitlets.Int(0).tag(sync=True)
+
+
+@solara.component
+def Network(canvas, values, frame=0, name="network"):
+    """A :class:`NetworkPicture` of a :class:`~opinionsim.app.views.NetworkCanvas`, agents
+    coloured by ``values`` in [-1, 1]."""
+    static = solara.use_memo(canvas.static, [canvas])
+    return NetworkPicture.element(name=name, width=static["width"], height=static["height"],
+                                  dot=static["dot"], ties=static["ties"],
+                                  positions=static["positions"], palette=static["palette"],
+                                  colours=canvas.colours(values), frame=int(frame))

@@ -59,16 +59,22 @@ def test_the_histogram_image_puts_high_opinions_on_top_and_more_agents_darker():
     assert tuple(image[2, 0]) == (247, 251, 255)  # an empty bin: the lightest colour
 
 
-def test_the_network_image_draws_ties_once_and_colours_agents_by_opinion():
-    layout = np.array([[-1.0, 0.0], [1.0, 0.0]])
+def test_the_network_picture_holds_the_ties_and_a_frame_one_byte_per_agent():
+    import base64
+    import json
+
+    layout = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     canvas = views.NetworkCanvas(layout, np.array([[0, 1]]), size=(100, 50), dot=2)
-    mid = canvas.xy.mean(axis=0).astype(int)
-    assert tuple(canvas.base[mid[1], mid[0]]) != (255, 255, 255)  # the tie
-    image = _image(canvas.png(np.array([-1.0, 1.0])))
-    (x0, y0), (x1, y1) = canvas.xy
-    assert tuple(image[y0, x0]) == (59, 76, 192)  # -1: blue
-    assert tuple(image[y1, x1]) == (180, 4, 38)  # +1: red
-    assert np.array_equal(canvas.png(np.array([-1.0, 1.0])), canvas.png(np.array([-1.0, 1.0])))
+    (x0, y0), (x1, y1), (x2, y2) = canvas.xy
+    assert y0 == y1 and x0 < x2 < x1 and y2 < y0  # +y is up on the page
+    assert tuple(canvas.base[y0, (x0 + x1) // 2]) != (255, 255, 255)  # the tie 0-1
+    assert tuple(canvas.base[(y0 + y2) // 2, (x0 + x2) // 2]) == (255, 255, 255)  # no tie 0-2
+    static = canvas.static()
+    assert json.loads(static["positions"]) == canvas.xy.tolist()
+    palette = json.loads(static["palette"])
+    assert palette[0] == views.OPINION_COLOURS[0] and palette[-1] == views.OPINION_COLOURS[-1]
+    assert base64.b64decode(canvas.colours(np.array([-1.0, 0.0, 7.0]))) == bytes([0, 128, 255])
+    assert _image(base64.b64decode(static["ties"].split(",", 1)[1])).shape == (50, 100, 3)
 
 
 def test_scatter_colours_the_first_clusters_and_greys_the_rest():
