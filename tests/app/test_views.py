@@ -78,12 +78,18 @@ def test_the_network_picture_holds_the_ties_and_a_frame_one_byte_per_agent():
 
 
 def test_scatter_colours_the_first_clusters_and_greys_the_rest():
-    xy = np.zeros((12, 2))
+    xy = np.column_stack([np.linspace(-1, 1, 12), np.zeros(12)])
     ranks = np.arange(12)
     base, update = views.scatter_chart("s", xy, ranks)
-    colours = [p.get("color") for p in base["visualMap"]["pieces"]]
-    assert colours[:-1] == views.CLUSTER_COLOURS and colours[-1] == views.OTHER_COLOUR
-    assert [d[2] for d in update["series"][0]["data"]] == list(range(9)) + [9, 9, 9]
+    colours = [s["color"] for s in base["series"]]
+    assert colours == views.CLUSTER_COLOURS + [views.OTHER_COLOUR]
+    sizes = [len(s["data"]) for s in update["series"]]
+    assert sizes == [1] * 9 + [3]
+    assert update["series"][9]["data"] == xy[9:].round(3).tolist()
+    assert update["title"]["subtext"] == "12 opinion clusters (the largest 9 in colour)"
+    # every series stays in the update, empty or not, so a merge never leaves old points
+    _, later = views.scatter_chart("s", xy[:2], np.zeros(2, dtype=int))
+    assert [len(s["data"]) for s in later["series"]] == [2] + [0] * 9
 
 
 def test_the_attention_image_has_the_blocks_shape_and_marks_clusters():
