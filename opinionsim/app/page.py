@@ -143,13 +143,14 @@ def ControlWidget(control, settings, model):
         elif control.name == "seed":
             solara.InputInt(control.label, value=value, on_value=on_value, dense=True)
         elif control.widget == "int":
-            solara.SliderInt(control.label, value=value, min=int(control.low),
+            solara.SliderInt(f"{control.label} = {value}", value=value, min=int(control.low),
                              max=int(control.high), step=int(control.step), on_value=on_value,
-                             disabled=not control.enabled)
+                             disabled=not control.enabled, thumb_label=False)
         else:
-            solara.SliderFloat(control.label, value=value, min=control.low, max=control.high,
-                               step=control.step, on_value=lambda v: on_value(_sig(v)),
-                               disabled=not control.enabled)
+            solara.SliderFloat(f"{control.label} = {value:.3g}", value=value, min=control.low,
+                               max=control.high, step=control.step,
+                               on_value=lambda v: on_value(_sig(v)),
+                               disabled=not control.enabled, thumb_label=False)
     if control.note:
         solara.Text(control.note, classes=["opinionsim-note"])
     if error.value:
@@ -351,8 +352,8 @@ def KnobWidget(knob, values):
                            min=math.log10(knob.low), max=math.log10(knob.high), step=knob.step,
                            on_value=lambda v: set_value(10.0 ** v), thumb_label=False)
     else:
-        solara.SliderFloat(knob.label, value=value, min=knob.low, max=knob.high,
-                           step=knob.step, on_value=set_value)
+        solara.SliderFloat(f"{knob.label} = {value:.3g}", value=value, min=knob.low,
+                           max=knob.high, step=knob.step, on_value=set_value, thumb_label=False)
 
 
 @solara.component

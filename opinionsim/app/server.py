@@ -56,7 +56,8 @@ def serve(*, host="127.0.0.1", port=8765, log_level="warning", on_ready=None):
     config = uvicorn.Config("solara.server.starlette:app", host=host, port=port,
                             log_level=log_level)
     server = uvicorn.Server(config)
-    announce = on_ready or (lambda address: print(f"opinionsim app: {address}", flush=True))
+    announce = on_ready or (lambda address: print(f"opinionsim app: {address} (Ctrl+C stops it)",
+                                                  flush=True))
 
     original = server.startup
 

@@ -82,7 +82,7 @@ def _axes(x_name, y_name, *, y_scale=True):
         "grid": {"left": 56, "right": 16, "top": 36, "bottom": 40},
         "tooltip": {"trigger": "axis"},
         "xAxis": {"type": "value", "name": x_name, "nameLocation": "middle", "nameGap": 24,
-                  "minInterval": 1, "max": "dataMax"},
+                  "minInterval": 1},
         "yAxis": {"type": "value", "name": y_name, "scale": y_scale},
     }
 

@@ -31,11 +31,11 @@ def _missing():
 
 
 def _app_main(args):
+    if args.port > 65535:
+        raise UsageError(f"--port {args.port} is not a port number (0 to 65535).")
     missing = _missing()
     if missing:
         raise UsageError(f"the app needs {', '.join(missing)}: pip install 'opinionsim[app]'.")
-    if args.port > 65535:
-        raise UsageError(f"--port {args.port} is not a port number (0 to 65535).")
     from ..app.server import serve
 
     return serve(host=args.host, port=args.port)
