@@ -30,7 +30,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import queue
 import re
@@ -39,8 +38,6 @@ import subprocess
 import sys
 import threading
 import time
-
-import numpy as np
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -76,7 +73,11 @@ def _best_median(fn, repeat):
 def server_part(n, repeat, warm_steps):
     from opinionsim import OpinionModel
     from opinionsim.app import views
-    from opinionsim.app.explorer import ATTENTION_EVERY, ATTENTION_SPACING, ExplorerModel
+    from opinionsim.app.explorer import (
+        ATTENTION_EVERY,
+        ATTENTION_SPACING,
+        ExplorerModel,
+    )
     from opinionsim.app.tracking import NETWORK_METRICS, snapshot
     from opinionsim.app.widgets import as_json
 

@@ -26,8 +26,8 @@ opinionsim._errors.OpinionSimError: unknown setting 'temprature'; settings: netw
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .._errors import OpinionSimError
 from .._validation import check_real

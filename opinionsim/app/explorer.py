@@ -108,7 +108,7 @@ class ExplorerModel(mesa.Model):
         graph = build_graph(self.graph_spec, seed, fast=True)
         n = c["n_agents"]
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_ZEALOT_STREAM,)))
-        zealots = np.sort(rng.choice(n, size=int(round(c["zealots"] / 100.0 * n)),
+        zealots = np.sort(rng.choice(n, size=round(c["zealots"] / 100.0 * n),
                                      replace=False))
         self._model_kwargs = dict(
             graph, dim=c["dim"], affinity=c["affinity"], temperature=c["temperature"],

@@ -83,7 +83,7 @@ def pivot_mds(adjacency, *, n_pivots=40, seed=0):
     S -= S.mean(axis=1, keepdims=True)
     # The top right singular vectors of the thin S from its k x k Gram matrix: an SVD of
     # the N x k matrix itself costs far more under a busy multithreaded BLAS.
-    values, vectors = np.linalg.eigh(S.T @ S)
+    _, vectors = np.linalg.eigh(S.T @ S)
     pos = S @ vectors[:, ::-1][:, :2]
     pos -= pos.mean(axis=0)
     return pos / (np.abs(pos).max() or 1.0)

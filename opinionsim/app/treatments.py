@@ -16,9 +16,9 @@ ClipKeyNorm(0.5)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
 import numpy as np
 
@@ -98,7 +98,7 @@ def _pin(model, *, share, opinion):
     from ..interventions import Pin
 
     n = model.n_agents
-    count = max(1, int(round(share / 100.0 * n)))
+    count = max(1, round(share / 100.0 * n))
     rng = np.random.default_rng(np.random.SeedSequence(model.seed, spawn_key=(_PIN_STREAM,)))
     rows = np.sort(rng.choice(n, size=count, replace=False))
     return Pin([model.nodes[i] for i in rows], opinion=opinion)

@@ -108,7 +108,7 @@ def test_settings_shape_the_model():
 def test_the_scatter_numbers_clusters_by_size():
     m = ExplorerModel(n_agents=500, dim=2, temperature=0.01, seed=2, background=False)
     _run(m, 30)
-    xy, ranks = m.scatter()
+    _, ranks = m.scatter()
     counts = np.bincount(ranks)
     assert np.all(np.diff(counts) <= 0)  # cluster 0 is the largest
     expected = opinion_clusters(m.control.opinions[m.scatter_rows], tol=CLUSTER_TOL)

@@ -7,8 +7,8 @@ import pytest
 
 from opinionsim import OpinionModel, _random
 from opinionsim.app import tracking
-from opinionsim.interventions import Pin
 from opinionsim.app.tracking import BAND_SD, MetricTracker
+from opinionsim.interventions import Pin
 from opinionsim.metrics import null_model
 
 
