@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from .._errors import OpinionSimError
 from .._validation import check_real
 
-__all__ = ["Control", "CONTROLS", "NETWORK_KINDS", "POPULATIONS", "check_settings", "default_settings",
+__all__ = ["Control", "CONTROLS", "NETWORK_KINDS", "POPULATIONS", "MAX_COMPLETE_AGENTS",
+           "check_settings", "default_settings",
            "live_intervention"]
 
 #: Network kinds offered, each with how the panel's (N, k) become a graph spec
@@ -46,6 +47,9 @@ NETWORK_KINDS = {
                                      "m": min(max(1, k // 2), n - 1)},
     "complete": lambda n, k: {"kind": "complete", "n": n},
 }
+
+#: A complete graph costs N² per step: the explorer runs one up to this many agents.
+MAX_COMPLETE_AGENTS = 5000
 
 #: Population sizes offered (a slider over 10 ... 1e5 agents would be all jumps).
 POPULATIONS = (20, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)
@@ -200,8 +204,9 @@ def check_settings(settings):
     Raises
     ------
     OpinionSimError
-        For an unknown setting, a value out of its control's range, or a
-        disabled control set away from its default.
+        For an unknown setting, a value out of its control's range, a
+        disabled control set away from its default, or a complete graph
+        above :data:`MAX_COMPLETE_AGENTS` agents.
     """
     out = default_settings()
     for name, value in dict(settings).items():
@@ -214,6 +219,11 @@ def check_settings(settings):
             raise OpinionSimError(f"{name} == {value!r}: this control is not available yet "
                                   f"({control.note}).")
         out[name] = value
+    if out["network"] == "complete" and out["n_agents"] > MAX_COMPLETE_AGENTS:
+        raise OpinionSimError(
+            f"network == 'complete' with n_agents == {out['n_agents']}: the explorer runs a "
+            f"complete graph up to {MAX_COMPLETE_AGENTS} agents (every step compares all "
+            "N² pairs); pick a sparse network for more.")
     return out
 
 

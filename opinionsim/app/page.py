@@ -5,10 +5,13 @@ Built on Mesa's visualisation stack where it serves: Mesa's ``ModelController``
 ``ShowSteps`` and the ``update_counter`` / ``force_update`` pair every Mesa
 view listens to. Solara directly where Mesa's ``SolaraViz`` falls short: a
 log slider, controls that act on the running model, a control shown disabled
-with a note, and charts that redraw ten times a second (Mesa's Altair plots
-re-embed Vega-Lite behind a 100 ms debounce, and its Matplotlib plots render
-a PNG on the server per frame); those are ECharts canvases fed with small
-updates (:mod:`opinionsim.app.widgets`).
+with a note, two columns instead of its sidebar (which Solara 1.58 draws over
+the page), and views that redraw ten times a second or more (Mesa's Altair
+plots re-embed Vega-Lite behind a 100 ms debounce, and its Matplotlib plots
+render a PNG on the server per frame): ECharts for the charts with axes and
+pictures for the dense views (:mod:`opinionsim.app.views`,
+:mod:`opinionsim.app.widgets`), with :class:`FrameGate` keeping Mesa's play
+loop in step with what the browser has painted.
 
 Initial settings may be given in the address: ``/?n_agents=100000&dim=2``.
 """
@@ -122,6 +125,7 @@ def ControlWidget(control, settings, model):
     def on_value(new):
         try:
             new = control.check(new)
+            check_settings({**settings.value, control.name: new})  # combinations too
             if control.live:
                 model.value.set_live(control.name, new)
             settings.value = {**settings.value, control.name: new}
@@ -260,7 +264,7 @@ def MetricsView(model, names, title, name, on_drawn=None):
     base, update = metric_chart(title, series, bands, labels=labels)
     Chart(name, base, update, frame=update_counter.value, height=260, on_drawn=on_drawn)
     if bands:
-        failed = [f"{METRIC_LABELS[n]}: {tracker.failure(n)}" for n in names
+        failed = [f"{METRIC_LABELS[n]}: not evaluated ({tracker.failure(n)})" for n in names
                   if tracker.failure(n)]
         solara.Text(f"Shaded: null mean ± {BAND_SD:g} SD over {NULL_SAMPLES} shuffles of the "
                     "opinions over the network; evaluated when the time budget allows.",
@@ -323,7 +327,8 @@ def DoPanel(model):
                               on_value=choose, dense=True)
                 for knob in treatment.knobs:
                     KnobWidget(knob, values)
-                solara.InputInt("at step (empty: now)", value=at, optional=True, dense=True)
+                solara.InputInt("at step (empty: now; earlier: replayed from the seed)",
+                                value=at, optional=True, dense=True)
                 with solara.Row():
                     solara.Button("Apply do()", on_click=apply, color="primary")
                     solara.Button("Clear", on_click=clear, outlined=True)
@@ -374,7 +379,7 @@ def PairedView(model, metric):
     steps, diff = model.tracker.paired(metric)
     label = METRIC_LABELS[metric]
     base, update = paired_chart(f"Paired difference, treated − untreated: {label}", steps,
-                                diff, at=t["at"] if t else 0, label=label)
+                                diff, at=t["at"] if t else None, label=label)
     Chart("paired", base, update, frame=update_counter.value, height=220)
 
 

@@ -175,16 +175,18 @@ def scatter_chart(title, xy, clusters, *, labels=("opinion 1", "opinion 2")):
 
 
 def paired_chart(title, steps, diff, *, at, label):
-    """The paired difference treated − control of one metric, with the intervention's step marked."""
+    """The paired difference treated − control of one metric, with the intervention's step
+    marked (``at``; None: no intervention yet)."""
     base = _axes("step", "", y_scale=False)
     base["title"] = {"text": title, "left": "center", "textStyle": {"fontSize": 13}}
     base["series"] = [{"id": "diff", "type": "line", "symbol": "none", "color": "#d62728",
                        "areaStyle": {"opacity": 0.1}}]
+    marks = [] if at is None else [{"xAxis": int(at)}]
     update = {"series": [{"id": "diff", "data": _pairs(steps, diff),
                           "markLine": {"silent": True, "symbol": "none",
                                        "label": {"formatter": "do()"},
                                        "lineStyle": {"color": "#555555", "type": "dashed"},
-                                       "data": [{"xAxis": int(at)}]}}]}
+                                       "data": marks}}]}
     return base, update
 
 

@@ -27,6 +27,8 @@ def test_defaults_fill_in_and_given_values_are_kept():
     ({"k": 4.5}, "k == 4.5, must be an integer"),
     ({"affinity": "dots"}, "affinity == 'dots', must be one of 'dot', 'cosine', 'distance'"),
     ({"rewiring": True}, "not available yet (arrives with the coevolving networks of issue 13)"),
+    ({"network": "complete", "n_agents": 10_000},
+     "the explorer runs a complete graph up to 5000 agents"),
 ])
 def test_bad_settings_are_refused_naming_the_control(settings, words):
     with pytest.raises(OpinionSimError) as info:

@@ -100,3 +100,11 @@ def test_the_attention_image_has_the_blocks_shape_and_marks_clusters():
     assert image.shape == (20, 20, 3)
     assert tuple(image[11, 0]) == (31, 119, 180)  # the boundary after cluster 1
     assert tuple(image[0, 19]) == (255, 255, 255)  # no attention: white
+
+
+def test_the_paired_chart_marks_the_intervention_only_once_there_is_one():
+    _, update = views.paired_chart("d", [3, 4], [0.0, 0.5], at=3, label="v")
+    assert update["series"][0]["markLine"]["data"] == [{"xAxis": 3}]
+    assert update["series"][0]["data"] == [[3, 0.0], [4, 0.5]]
+    _, none = views.paired_chart("d", [], [], at=None, label="v")
+    assert none["series"][0]["markLine"]["data"] == []
