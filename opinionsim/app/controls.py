@@ -94,6 +94,10 @@ class Control:
         Tooltip; a callable is called once (e.g. to read the parameter table).
     intervention : callable, optional
         For a live control: ``(value, model) -> Intervention`` that makes the change.
+    keyword : bool or callable
+        How the value reaches :class:`~opinionsim.OpinionModel`: True passes it as
+        the keyword ``name``; a callable ``value -> dict`` gives keywords; False
+        leaves it to the explorer (the network, the zealots, the seed).
     """
 
     name: str
@@ -109,6 +113,13 @@ class Control:
     note: str = ""
     doc: object = ""
     intervention: Callable = None
+    keyword: object = True
+
+    def model_keywords(self, value):
+        """The :class:`~opinionsim.OpinionModel` keywords this control's value sets."""
+        if self.keyword is True:
+            return {self.name: value}
+        return self.keyword(value) if callable(self.keyword) else {}
 
     def values(self):
         """The choices of a ``"select"`` control."""
@@ -164,10 +175,11 @@ def _set_stubbornness(value, model):
 #: The explorer's settings, in the order the panel shows them.
 CONTROLS = (
     Control("network", "network", "select", "watts_strogatz", choices=tuple(NETWORK_KINDS),
+            keyword=False,
             doc="Who listens to whom: small world (p = 0.1), random, scale-free, or everyone."),
-    Control("n_agents", "agents N", "select", 1000, choices=POPULATIONS,
+    Control("n_agents", "agents N", "select", 1000, choices=POPULATIONS, keyword=False,
             doc="Population size. The network view is drawn up to N = 2000."),
-    Control("k", "contacts k", "int", 10, low=2, high=50, step=2,
+    Control("k", "contacts k", "int", 10, low=2, high=50, step=2, keyword=False,
             doc="Mean number of contacts (small world: ring neighbours; scale-free: 2 m)."),
     Control("dim", "opinion dimensions", "int", 1, low=1, high=3, step=1,
             doc="1: histogram over time; 2 or more: scatter of the first two, by cluster."),
@@ -182,11 +194,14 @@ CONTROLS = (
     Control("stubbornness", "stubbornness", "float", 0.0, low=0.0, high=1.0, step=0.05,
             live=True, doc=lambda: _rule_doc("stubbornness"), intervention=_set_stubbornness),
     Control("zealots", "zealots (% of agents)", "float", 0.0, low=0.0, high=20.0, step=0.5,
+            keyword=False,
             doc="A seeded random share of agents that keep their initial opinion for good."),
-    Control("rewiring", "rewiring (unfollow)", "switch", False, enabled=False,
+    # Issue 13 brings OpinionModel(rewiring=...): enable this entry and give it
+    # keyword=lambda on: {"rewiring": Unfollow(...)} if on else {}.
+    Control("rewiring", "rewiring (unfollow)", "switch", False, enabled=False, keyword=False,
             note="arrives with the coevolving networks of issue 13",
             doc="Agents drop whom they attend to least and follow others (issue 13)."),
-    Control("seed", "seed", "int", 1, low=0, high=2**31 - 1, step=1,
+    Control("seed", "seed", "int", 1, low=0, high=2**31 - 1, step=1, keyword=False,
             doc="The only source of randomness: the network, the initial opinions, the noise."),
 )
 

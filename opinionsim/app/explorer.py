@@ -110,10 +110,9 @@ class ExplorerModel(mesa.Model):
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_ZEALOT_STREAM,)))
         zealots = np.sort(rng.choice(n, size=round(c["zealots"] / 100.0 * n),
                                      replace=False))
-        self._model_kwargs = dict(
-            graph, dim=c["dim"], affinity=c["affinity"], temperature=c["temperature"],
-            step_size=c["step_size"], noise=c["noise"], stubbornness=c["stubbornness"],
-            zealots=zealots.tolist(), seed=seed, reporters=[])
+        self._model_kwargs = dict(graph, zealots=zealots.tolist(), seed=seed, reporters=[])
+        for control in CONTROLS:
+            self._model_kwargs.update(control.model_keywords(c[control.name]))
         self.control = OpinionModel(**self._model_kwargs)
         self.treated = None
         self.treatment = None

@@ -77,3 +77,15 @@ def test_every_network_kind_gives_a_valid_graph_even_for_small_populations(kind,
     size = built["n_agents"] if "n_agents" in built else built["graph"].shape[0] \
         if hasattr(built["graph"], "shape") else built["graph"].number_of_nodes()
     assert size == n
+
+
+def test_the_table_says_how_each_value_reaches_the_model():
+    from opinionsim.app.explorer import ExplorerModel
+
+    m = ExplorerModel(n_agents=100, dim=2, affinity="cosine", temperature=0.2, step_size=0.3,
+                      noise=0.01, stubbornness=0.1, seed=4, background=False)
+    kwargs = {k: v for c in CONTROLS for k, v in c.model_keywords(m.config[c.name]).items()}
+    assert kwargs == {"dim": 2, "affinity": "cosine", "temperature": 0.2, "step_size": 0.3,
+                      "noise": 0.01, "stubbornness": 0.1}
+    assert (m.control.dim, m.control.affinity, m.control.temperature) == (2, "cosine", 0.2)
+    assert m.control.rule.step_size == 0.3 and m.control.rule.noise == 0.01
