@@ -3,7 +3,7 @@
 ``opinionsim sweep`` runs the project's main job, a temperature sweep (see
 :data:`SWEEP_DEFAULTS`), and ``opinionsim plot DIR`` re-plots stored results;
 ``opinionsim scenarios`` and ``opinionsim run NAME`` list and run the
-ready-made scenarios.
+ready-made scenarios; ``opinionsim app`` serves the interactive explorer.
 
 Each subcommand is a module of this package holding a :class:`Command`: a
 function that adds its arguments to an ``argparse`` parser and a function
@@ -23,7 +23,7 @@ import sys
 import textwrap
 
 from .._errors import OpinionSimError
-from . import plot, scenarios
+from . import app, plot, scenarios
 from . import sweep as _sweep_command
 from ._common import Command, UsageError, parse_values
 from .sweep import SWEEP_DEFAULTS, _build_sweep, _sweep_settings  # noqa: F401 - re-exported
@@ -37,6 +37,7 @@ COMMANDS: dict[str, Command] = {
     "plot": plot.COMMAND,
     "scenarios": scenarios.SCENARIOS_COMMAND,
     "run": scenarios.RUN_COMMAND,
+    "app": app.COMMAND,
 }
 
 
@@ -53,7 +54,8 @@ def build_parser():
     from .._version import __version__
 
     parser = _Parser(prog="opinionsim",
-                     description="Opinion dynamics via attention: sweeps, plots, scenarios.",
+                     description="Opinion dynamics via attention: sweeps, plots, scenarios, "
+                                 "an explorer in the browser.",
                      epilog="Exit status: 0 ok, 1 some runs failed, 2 bad input, "
                             "130 interrupted.")
     parser.add_argument("--version", action="version", version=f"opinionsim {__version__}")
