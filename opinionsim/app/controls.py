@@ -173,6 +173,17 @@ def _set_stubbornness(value, model):
 
 
 #: The explorer's settings, in the order the panel shows them.
+def _rewiring(on):
+    """The rewiring switch's keywords: attention-driven unfollowing with a similar-minded
+    recommender (its bias a temperature of 0.1), or nothing."""
+    if not on:
+        return {}
+    from ..dynamics.rewiring import Unfollow
+
+    return {"rewiring": Unfollow(rate=0.02, threshold=0.5, recommend="similar", candidates=10,
+                                 temperature=0.1)}
+
+
 CONTROLS = (
     Control("network", "network", "select", "watts_strogatz", choices=tuple(NETWORK_KINDS),
             keyword=False,
@@ -196,11 +207,10 @@ CONTROLS = (
     Control("zealots", "zealots (% of agents)", "float", 0.0, low=0.0, high=20.0, step=0.5,
             keyword=False,
             doc="A seeded random share of agents that keep their initial opinion for good."),
-    # Issue 13 brings OpinionModel(rewiring=...): enable this entry and give it
-    # keyword=lambda on: {"rewiring": Unfollow(...)} if on else {}.
-    Control("rewiring", "rewiring (unfollow)", "switch", False, enabled=False, keyword=False,
-            note="arrives with the coevolving networks of issue 13",
-            doc="Agents drop whom they attend to least and follow others (issue 13)."),
+    Control("rewiring", "rewiring (unfollow)", "switch", False, keyword=_rewiring,
+            doc="Each step 2% of agents drop the neighbour they attend to least (below half "
+                "an even share) and follow a like-minded agent a recommender suggests "
+                "(opinionsim.Unfollow; not on the complete graph)."),
     Control("seed", "seed", "int", 1, low=0, high=2**31 - 1, step=1, keyword=False,
             doc="The only source of randomness: the network, the initial opinions, the noise."),
 )
@@ -220,8 +230,8 @@ def check_settings(settings):
     ------
     OpinionSimError
         For an unknown setting, a value out of its control's range, a
-        disabled control set away from its default, or a complete graph
-        above :data:`MAX_COMPLETE_AGENTS` agents.
+        disabled control set away from its default, rewiring on the complete
+        graph, or a complete graph above :data:`MAX_COMPLETE_AGENTS` agents.
     """
     out = default_settings()
     for name, value in dict(settings).items():
@@ -234,6 +244,10 @@ def check_settings(settings):
             raise OpinionSimError(f"{name} == {value!r}: this control is not available yet "
                                   f"({control.note}).")
         out[name] = value
+    if out["network"] == "complete" and out["rewiring"]:
+        raise OpinionSimError(
+            "rewiring == True on the complete graph: everyone already follows everyone, so "
+            "there is nobody to unfollow for; pick a sparse network.")
     if out["network"] == "complete" and out["n_agents"] > MAX_COMPLETE_AGENTS:
         raise OpinionSimError(
             f"network == 'complete' with n_agents == {out['n_agents']}: the explorer runs a "

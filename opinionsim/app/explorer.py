@@ -133,6 +133,8 @@ class ExplorerModel(mesa.Model):
             else:
                 self.layout = pivot_mds(adjacency, seed=seed)
                 self.edges = drawn_edges(adjacency, seed=seed)
+        self._drawn_version = self.control.network.version
+        self._drawn_seed = seed
         self._attention = None
         self._attention_due = -np.inf
         self.pace = None
@@ -148,6 +150,12 @@ class ExplorerModel(mesa.Model):
             self.control.step()
             if self.treated is not None:
                 self.treated.step()
+            network = self.control.network
+            if self.edges is not None and network.version != self._drawn_version \
+                    and not network.complete:
+                # Rewiring moved ties: redraw them at the same positions (layout stays fixed).
+                self.edges = drawn_edges(network.listening(), seed=self._drawn_seed)
+                self._drawn_version = network.version
             self._record()
             self._apply_pending()
             self.step_seconds = time.perf_counter() - start

@@ -240,7 +240,9 @@ def NetworkView(model):
 def NetworkImage(model):
     """The network's ties are drawn once per model; a frame sends the agents' colours."""
     update_counter.get()
-    canvas = solara.use_memo(lambda: NetworkCanvas(model.layout, model.edges), [model])
+    # Drawn once per model, and again only when rewiring moved the ties.
+    canvas = solara.use_memo(lambda: NetworkCanvas(model.layout, model.edges),
+                             [model, id(model.edges)])
     with model.lock:
         values = np.array(model.control.opinions[:, 0])
     title = "Network, coloured by opinion" + (" (dimension 1)" if model.dim > 1 else "")

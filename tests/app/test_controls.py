@@ -26,7 +26,8 @@ def test_defaults_fill_in_and_given_values_are_kept():
     ({"n_agents": 1234}, "n_agents == 1234, must be one of"),
     ({"k": 4.5}, "k == 4.5, must be an integer"),
     ({"affinity": "dots"}, "affinity == 'dots', must be one of 'dot', 'cosine', 'distance'"),
-    ({"rewiring": True}, "not available yet (arrives with the coevolving networks of issue 13)"),
+    ({"rewiring": True, "network": "complete", "n_agents": 1000},
+     "rewiring == True on the complete graph"),
     ({"network": "complete", "n_agents": 10_000},
      "the explorer runs a complete graph up to 5000 agents"),
 ])
@@ -89,3 +90,15 @@ def test_the_table_says_how_each_value_reaches_the_model():
                       "noise": 0.01, "stubbornness": 0.1}
     assert (m.control.dim, m.control.affinity, m.control.temperature) == (2, "cosine", 0.2)
     assert m.control.rule.step_size == 0.3 and m.control.rule.noise == 0.01
+
+
+def test_the_rewiring_switch_builds_a_model_whose_network_moves():
+    from opinionsim.app.explorer import ExplorerModel
+
+    m = ExplorerModel(**{**default_settings(), "rewiring": True, "temperature": 0.01,
+                         "n_agents": 1000}, background=False)
+    drawn = m.edges.copy()
+    for _ in range(5):
+        m.step()
+    assert m.control.network.version > 0
+    assert not np.array_equal(drawn, m.edges)  # the picture follows the ties
