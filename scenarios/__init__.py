@@ -43,6 +43,9 @@ SCENARIOS = {
                         "dimension 1, agreed on dimension 2",
     "fit_panel": "fit temperature, step size and noise to a panel with missing entries; "
                  "intervals, rule comparison, profile likelihood of T",
+    "unfollowing": "attention-driven unfollowing on a random directed network against the same "
+                   "seeds without rewiring: segregation beyond shuffled and degree-preserving "
+                   "nulls, how fast by temperature and rate, the recommender's bias as a lever",
 }
 
 
