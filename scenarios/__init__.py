@@ -46,6 +46,9 @@ SCENARIOS = {
     "radicalization": "Baumann et al.'s activity-driven model: consensus, radicalisation and "
                       "polarisation over (K, α) with and without homophily; echo chambers; "
                       "activity vs extremity",
+    "unfollowing": "attention-driven unfollowing on a random directed network against the same "
+                   "seeds without rewiring: segregation beyond shuffled and degree-preserving "
+                   "nulls, how fast by temperature and rate, the recommender's bias as a lever",
 }
 
 
