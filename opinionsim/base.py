@@ -265,8 +265,8 @@ class BaseModel(mesa.Model):
                 f"the intervention scheduled for step {t}, {intervention!r}, was rejected: {exc}"
             ) from exc
 
-    def _set_state(self, *, opinions=None, adjacency=None):
+    def _set_state(self, *, opinions=None, adjacency=None, same_rows=False):
         if opinions is not None:
             self._X = opinions
         if adjacency is not None:
-            self.network.set_adjacency(adjacency)
+            self.network.set_adjacency(adjacency, same_rows=same_rows)

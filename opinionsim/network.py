@@ -174,6 +174,11 @@ class Network:
             return np.repeat(np.arange(self.n, dtype=np.int64), np.diff(csr.indptr))
         return self._cached("edge_rows", compute)
 
+    def edge_keys(self):
+        """Every tie as one sorted int64 key ``listener · N + speaker`` (for binary search)."""
+        return self._cached("edge_keys", lambda: self.edge_rows().astype(np.int64) * self.n
+                            + self.csr().indices)
+
     def listening(self):
         """Whom each agent listens to, itself excluded, with unit weights.
 
@@ -254,11 +259,17 @@ class Network:
         """A new sorted CSR without the edges where the boolean array ``cut`` (CSR order) is True."""
         return csr_without_edges(self.csr(), cut, self.edge_rows())
 
-    def set_adjacency(self, adjacency):
-        """Install a new structure (already validated by the caller) and bump :attr:`version`."""
+    def set_adjacency(self, adjacency, *, same_rows=False):
+        """Install a new structure (already validated by the caller) and bump :attr:`version`.
+
+        ``same_rows``: the new structure has the same ``indptr`` (every agent keeps its
+        out-degree, as rewiring does), so what depends on the rows alone stays cached.
+        """
+        kept = {k: v for k, v in self._cache.items() if k in ("edge_rows", "out_degree")} \
+            if same_rows else {}
         self._adjacency = adjacency
         self.version += 1
-        self._cache = {}
+        self._cache = kept
 
     def __repr__(self):
         kind = "complete" if self.complete else f"{self.n_edges} edges"

@@ -111,98 +111,158 @@ class Unfollow(Process):
         active = np.flatnonzero(rng.random(n) < self.rate)
         if len(active) == 0:
             return
-        A = model._attention_rows(active)
         csr = model.network.adjacency
-        drops = self._drops(A, active, csr.indptr)
-        if not drops:
+        # Every tie as one sorted key (listener · n + speaker): membership and positions by
+        # binary search, for all the agents at once.
+        keys = model.network.edge_keys()
+        agents, dropped = self._drops(model._attention_rows(active), active)
+        if len(agents) == 0:
             return
+        new = self._recommend(model, rng, csr, keys, agents, dropped)
+        ok = new >= 0
+        agents, dropped, new = agents[ok], dropped[ok], new[ok]
+        if len(agents) == 0:
+            return
+        pos = np.searchsorted(keys, agents.astype(np.int64) * n + dropped)
         indices = csr.indices.copy()
         data = csr.data.copy()
-        for i, e_drop, dropped in drops:
-            a, b = csr.indptr[i], csr.indptr[i + 1]
-            row = indices[a:b]
-            new = self._recommend(model, rng, i, row, dropped)
-            if new < 0:
-                continue
-            others = (row != i) & (row != dropped)
-            if model.network.weighted:
-                data[e_drop] = data[a:b][others].mean() if others.any() else 1.0
-            indices[e_drop] = new
-            order = np.argsort(indices[a:b], kind="stable")
-            indices[a:b] = indices[a:b][order]
-            data[a:b] = data[a:b][order]
+        if model.network.weighted:  # the new tie takes the mean weight of the agent's others
+            rows = model.network.edge_rows()
+            others = np.ones(len(indices), dtype=bool)
+            others[pos] = False
+            others &= rows != csr.indices
+            sums = np.bincount(rows[others], weights=data[others], minlength=n)
+            counts = np.bincount(rows[others], minlength=n)
+            data[pos] = np.where(counts[agents] > 0, sums[agents] / np.maximum(counts[agents], 1),
+                                 1.0)
+        indices[pos] = new
+        _resort_rows(csr.indptr, indices, data, agents)
         from ..network import csr_from_structure  # network imports the engine, which imports us
 
-        model._set_state(adjacency=csr_from_structure(csr.indptr, indices, n, data))
+        model._set_state(adjacency=csr_from_structure(csr.indptr, indices, n, data),
+                         same_rows=True)
 
-    def _drops(self, A, active, indptr):
-        """(agent, CSR position, dropped neighbour) for each agent that drops a tie.
+    def _drops(self, A, active):
+        """The agents that drop a tie and whom they drop (vectorised over the rows of ``A``)."""
+        counts = np.diff(A.indptr)
+        r = np.repeat(np.arange(len(active)), counts)
+        owner = active[r]
+        mine = A.indices != owner
+        k = np.bincount(r, weights=mine, minlength=len(active))
+        w = np.where(mine, A.data, np.inf)
+        nonempty = counts > 0
+        least = np.full(len(active), np.inf)
+        least[nonempty] = np.minimum.reduceat(w, A.indptr[:-1][nonempty])
+        first = np.full(len(active), -1)
+        hit = np.flatnonzero(w == least[r])
+        rows_hit, at = np.unique(r[hit], return_index=True)
+        first[rows_hit] = hit[at]
+        drop = (k >= 1) & (least < self.threshold / np.maximum(k, 1)) & (first >= 0)
+        return active[drop], A.indices[first[drop]].astype(np.int64)
 
-        Row ``r`` of ``A`` (agent ``active[r]``) stores the agent's ties in the
-        network's own order (attention keeps zero weights), so position ``t`` in
-        it is position ``indptr[i] + t`` in the network.
-        """
-        out = []
-        for r, i in enumerate(active):
-            a, b = A.indptr[r], A.indptr[r + 1]
-            cols, w = A.indices[a:b], A.data[a:b]
-            mine = cols != i
-            k = int(mine.sum())
-            if k < 1:
-                continue
-            w = np.where(mine, w, np.inf)
-            least = int(np.argmin(w))
-            if w[least] < self.threshold / k:
-                out.append((int(i), int(indptr[i] + least), int(cols[least])))
-        return out
-
-    def _recommend(self, model, rng, i, row, dropped):
+    def _recommend(self, model, rng, csr, keys, agents, dropped):
+        """A new speaker for each agent (-1 where nobody is left to follow)."""
         n = model.network.n
-        excluded = set(int(c) for c in row) | {i, int(dropped)}
         if self.recommend == "friends_of_friends":
-            csr = model.network.adjacency
-            fof = np.unique(np.concatenate([csr.indices[csr.indptr[j]:csr.indptr[j + 1]]
-                                            for j in row] or [np.zeros(0, np.int64)]))
-            pool = np.array([c for c in fof if int(c) not in excluded], dtype=np.int64)
-            if len(pool):
-                return int(pool[rng.integers(len(pool))])
-        if len(excluded) >= n:
-            return -1
-        if self.recommend == "similar":
-            pool = self._sample_new(rng, n, excluded, self.candidates)
-            X = model.opinions
-            from .affinities import AFFINITIES
+            return np.array([self._friend_of_friend(rng, csr, keys, int(i), int(d), n)
+                             for i, d in zip(agents, dropped)], dtype=np.int64)
+        k = 1 if self.recommend == "random" else self.candidates
+        pool = _new_candidates(rng, n, keys, agents, dropped, k)
+        if self.recommend == "random":
+            return pool[:, 0]
+        valid = pool >= 0
+        X = model.opinions
+        from .affinities import AFFINITIES
 
-            s = AFFINITIES[model.affinity].score(np.repeat(X[i:i + 1], len(pool), axis=0),
-                                                 X[pool])
-            if math.isinf(self.temperature):
-                p = np.full(len(pool), 1.0 / len(pool))
-            else:
-                p = np.exp((s - s.max()) / self.temperature)
-                p /= p.sum()
-            return int(pool[min(int(np.searchsorted(np.cumsum(p), rng.random(), side="right")),
-                                len(pool) - 1)])
-        return int(self._sample_new(rng, n, excluded, 1)[0])
+        S = AFFINITIES[model.affinity].score(np.repeat(X[agents], k, axis=0),
+                                             X[np.where(valid, pool, 0)].reshape(-1, X.shape[1]))
+        S = np.where(valid, S.reshape(-1, k), -np.inf)
+        top = S.max(axis=1, keepdims=True)
+        if math.isinf(self.temperature):
+            p = valid.astype(float)
+        else:
+            with np.errstate(invalid="ignore"):
+                p = np.where(valid, np.exp((S - np.where(np.isfinite(top), top, 0.0))
+                                           / self.temperature), 0.0)
+        cum = np.cumsum(p, axis=1)
+        u = rng.random(len(agents)) * cum[:, -1]
+        pick = np.minimum((cum <= u[:, None]).sum(axis=1), k - 1)
+        out = pool[np.arange(len(agents)), pick]
+        return np.where(cum[:, -1] > 0, out, -1)
 
     @staticmethod
-    def _sample_new(rng, n, excluded, k):
-        """Up to ``k`` distinct agents outside ``excluded``, uniformly (rejection, then a scan)."""
-        picked = []
-        for _ in range(8 * k + 16):
-            c = int(rng.integers(n))
-            if c not in excluded and c not in picked:
-                picked.append(c)
-                if len(picked) == k:
-                    return np.array(picked, dtype=np.int64)
-        rest = np.array([c for c in range(n) if c not in excluded and c not in picked],
-                        dtype=np.int64)
-        extra = rng.permutation(rest)[:k - len(picked)]
-        return np.concatenate([np.array(picked, dtype=np.int64), extra])
+    def _friend_of_friend(rng, csr, keys, i, dropped, n):
+        row = csr.indices[csr.indptr[i]:csr.indptr[i + 1]]
+        fof = np.unique(np.concatenate([csr.indices[csr.indptr[j]:csr.indptr[j + 1]]
+                                        for j in row] or [np.zeros(0, np.int64)]))
+        fof = fof[(fof != i) & (fof != dropped)]
+        fof = fof[~_follows(keys, np.full(len(fof), i), fof, n)]
+        if len(fof):
+            return int(fof[rng.integers(len(fof))])
+        return int(_new_candidates(rng, n, keys, np.array([i]), np.array([dropped]), 1)[0, 0])
 
     def __repr__(self):
         return (f"Unfollow(rate={self.rate!r}, threshold={self.threshold!r}, "
                 f"recommend={self.recommend!r}, candidates={self.candidates}, "
                 f"temperature={self.temperature!r})")
+
+
+def _follows(keys, listeners, speakers, n):
+    """Whether each listener already follows the speaker (sorted tie keys, binary search)."""
+    q = np.asarray(listeners, dtype=np.int64) * n + np.asarray(speakers, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+    return keys[pos] == q
+
+
+def _new_candidates(rng, n, keys, agents, dropped, k):
+    """``k`` distinct agents per row that the agent may newly follow (not itself, not whom it
+    follows, not whom it just dropped), uniformly; -1 where fewer exist.
+
+    Rejection in rounds over all rows at once; a row still short after them (a nearly
+    complete neighbourhood) is completed by scanning everyone.
+    """
+    m = len(agents)
+    out = np.full((m, k), -1, dtype=np.int64)
+    filled = np.zeros(m, dtype=np.int64)
+    for _ in range(16):
+        todo = np.flatnonzero(filled < k)
+        if len(todo) == 0:
+            return out
+        draws = rng.integers(0, n, size=(len(todo), 2 * k))
+        for col in range(2 * k):
+            c = draws[:, col]
+            i = agents[todo]
+            ok = (c != i) & (c != dropped[todo]) & ~_follows(keys, i, c, n) & (filled[todo] < k)
+            taken = (out[todo] == c[:, None]).any(axis=1)
+            ok &= ~taken
+            rows = todo[ok]
+            out[rows, filled[rows]] = c[ok]
+            filled[rows] += 1
+    for r in np.flatnonzero(filled < k):
+        i, d = agents[r], dropped[r]
+        free = np.setdiff1d(np.arange(n), np.r_[out[r][out[r] >= 0], i, d])
+        free = free[~_follows(keys, np.full(len(free), i), free, n)]
+        extra = rng.permutation(free)[:k - filled[r]]
+        out[r, filled[r]:filled[r] + len(extra)] = extra
+    return out
+
+
+def _resort_rows(indptr, indices, data, rows):
+    """Sort the given CSR rows by column again (one entry of each changed), all at once."""
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    width = int(lengths.max())
+    pos = starts[:, None] + np.arange(width)
+    inside = np.arange(width) < lengths[:, None]
+    pos = np.where(inside, pos, 0)
+    cols = np.where(inside, indices[pos], np.iinfo(np.int64).max)
+    order = np.argsort(cols, axis=1, kind="stable")
+    flat = pos[inside]
+    sorted_pos = np.take_along_axis(pos, order, axis=1)[inside]
+    new_cols = indices[sorted_pos]
+    new_data = data[sorted_pos]
+    indices[flat] = new_cols
+    data[flat] = new_data
 
 
 register_process("unfollow", Unfollow)
