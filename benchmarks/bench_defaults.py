@@ -51,7 +51,7 @@ import scipy.sparse as sp
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_activity import DEFAULT_VENV, run_seldon, setup_seldon  # noqa: E402
+from bench_activity import DEFAULT_VENV, setup_seldon  # noqa: E402
 from bench_step import random_graph  # noqa: E402
 
 SELDON_DEGROOT = textwrap.dedent("""
@@ -80,6 +80,22 @@ SELDON_DEGROOT = textwrap.dedent("""
     long = min(once(1 + extra) for _ in range(3))
     print(json.dumps({"per_iteration": (long - base) / extra, "iterations": extra}))
 """)
+
+
+def run_seldon(python, spec, timeout):
+    """Seconds per iteration from the Seldon interpreter, or (None, the reason it failed)."""
+    if not Path(python).exists():
+        return None, (f"no Python at {python} (run with --setup-seldon, or pass "
+                      "--seldon-venv DIR of a venv with pyseldonlib)")
+    try:
+        out = subprocess.run([str(python), "-c", SELDON_DEGROOT, json.dumps(spec)],
+                             capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {timeout} s"
+    if out.returncode != 0:
+        tail = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return None, f"exited {out.returncode}: {tail}"
+    return json.loads(out.stdout.strip().splitlines()[-1]), None
 
 
 def best_of(fn, repeat):

@@ -281,7 +281,7 @@ def linear_run(X, X0, adjacency, rule, n_steps, weighted):
         w = totals = readonly(np.zeros(0))
     a = aligned_copy(X)
     b = aligned_empty(X.shape)
-    which, largest = steps(int(n_steps), readonly(indptr), readonly(indices), w, totals,
+    which, largest = steps(r.dh, int(n_steps), readonly(indptr), readonly(indices), w, totals,
                            readonly(np.ascontiguousarray(X0)), r.step_size, r.stub, r.fixed,
                            r.sphere, a, b)
     return (a if which == 0 else b), float(largest)
