@@ -295,10 +295,14 @@ def test_unsendable_metric_functions_are_refused_before_running():
     assert len(small(metrics={"v": lambda m: 1.0}, n_jobs=1)) == 6  # in-process is fine
 
 
+def always_fails(model):
+    raise RuntimeError("metric failed")
+
+
 def test_every_run_failing_raises(tmp_path):
-    with pytest.raises(OpinionSimError, match="all 6 runs failed; the first: OpinionSimError: "
-                                              "temperature == -1.0"):
-        small(grid={"temperature": [-1.0, -2.0, -3.0]}, out=tmp_path)
+    with pytest.raises(OpinionSimError, match="all 6 runs failed; the first: RuntimeError: "
+                                              "metric failed"):
+        small(metrics={"v": always_fails}, out=tmp_path)
     assert len(list((tmp_path / "failed").glob("*.json"))) == 6
 
 

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["UsageError", "Command", "parse_values", "key_value", "int_arg"]
+__all__ = ["UsageError", "OneLineParser", "Command", "parse_values", "split_items", "key_value",
+           "int_arg"]
 
 
 class UsageError(Exception):
     """Bad command-line input: reported on one line, exit status 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit status 2), never the usage."""
+
+    def error(self, message):
+        hint = " ".join(self.prog.split()[1:])
+        sys.stderr.write(f"{self.prog}: error: {' '.join(message.split())} "
+                         f"(see 'opinionsim {hint + ' ' if hint else ''}--help')\n")
+        sys.exit(2)
 
 
 @dataclass(frozen=True)
@@ -73,10 +85,24 @@ def parse_values(text, name="values"):
         else:
             raise UsageError(f"{name} range {text!r}: spacing {parts[3]!r} must be log or lin.")
         return [float(f"{v:.12g}") for v in values]
-    values = [parse_value(t) for t in text.split(",") if t.strip()]
-    if not values:
+    return [parse_value(t) for t in split_items(text, name)]
+
+
+def split_items(text, name):
+    """The comma-separated items of ``text``; an empty one (``"a,,b"``, ``"a,"``) is refused.
+
+    Examples
+    --------
+    >>> split_items(" 0.1, 0.2 ", "temperature")
+    ['0.1', '0.2']
+    """
+    items = [t.strip() for t in str(text).split(",")]
+    if not any(items):
         raise UsageError(f"{name} == {text!r} lists no values.")
-    return values
+    if not all(items):
+        raise UsageError(f"{name} == {text!r} has an empty item (item {items.index('') + 1}); "
+                         "separate the values by single commas.")
+    return items
 
 
 def key_value(text, flag):
@@ -89,6 +115,7 @@ def key_value(text, flag):
 
 
 def int_arg(low):
+    """An argparse ``type``: an integer ``>= low``."""
     def convert(text):
         try:
             value = int(text)
@@ -98,4 +125,5 @@ def int_arg(low):
             raise argparse.ArgumentTypeError(f"{value} must be >= {low}")
         return value
 
+    convert.toml_types = (int,)  # what a --config file may give for it
     return convert
