@@ -181,7 +181,8 @@ class SweepStore:
                 "opinionsim plot); use overwrite=True (--overwrite) to run it again, or "
                 "another out."
             )
-        if stored is not None and same_spec(stored.get("spec"), record["spec"]):
+        if stored is not None and stored.get("format") == record.get("format") \
+                and same_spec(stored.get("spec"), record["spec"]):
             return True
         if stored is not None and not overwrite:
             diff = _spec_diff(stored.get("spec", {}), record["spec"]) or [

@@ -285,7 +285,8 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
             where = (f" are saved in {str(out)!r}; run the same sweep again to resume"
                      if store is not None else " were kept in memory only (no out=)")
             how = f"stopped by {exc}" if str(exc) else "interrupted"
-            print(f"\n{how}: {len(data)} of {len(plan)} runs{where}.", file=sys.stderr)
+            newline = "\n" if _is_terminal(sys.stderr) else ""  # after a bar's line
+            print(f"{newline}{how}: {len(data)} of {len(plan)} runs{where}.", file=sys.stderr)
             raise
         if bar is not None:
             bar.close()
@@ -347,11 +348,15 @@ def load_results(out):
     >>> df.equals(load_results(d))
     True
     """
-    from .storage import SweepStore
+    from .storage import FORMAT, SweepStore
 
     store = SweepStore(out)
     record = store.read_record()
     spec = check_stored_spec(record["spec"], repr(str(store.spec_path)))
+    if record.get("format") not in (1, FORMAT):
+        raise OpinionSimError(f"{str(store.spec_path)!r} is in storage format "
+                              f"{record.get('format')!r}, which this version cannot read (it "
+                              f"reads formats 1 and {FORMAT}); use the opinionsim that wrote it.")
     legacy = record.get("format") == 1  # numbers hashed as written (see storage)
     try:
         plan = plan_runs(spec, legacy=legacy)
