@@ -563,3 +563,13 @@ def test_steps_converge_on_the_command_line_and_in_a_config(tmp_path, capsys):
     code, _, err = run(capsys, *argv, "--steps", "converge:tol=1e-3,max=300", "--set",
                        "noise=0.1", "--out", str(tmp_path / "c"))
     assert "convergence of a noisy run is not defined" in one_line_error(code, err)
+
+
+def test_plot_refuses_an_image_format_it_cannot_write(tmp_path, capsys):
+    # Found by tests/test_fuzz.py: matplotlib's ValueError reached the user as a traceback.
+    out = tmp_path / "p"
+    assert main(["sweep", *SMALL, "--temperature", "0.1,1", "--out", str(out), "-q",
+                 "--no-plot"]) == 0
+    code, _, err = run(capsys, "plot", str(out), "--out", str(tmp_path / "figure.xyz"))
+    assert "cannot write a .xyz image; use one of" in one_line_error(code, err)
+    assert not (tmp_path / "figure.xyz").exists()

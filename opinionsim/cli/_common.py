@@ -12,6 +12,10 @@ __all__ = ["UsageError", "OneLineParser", "Command", "parse_values", "split_item
            "int_arg"]
 
 
+#: The most values a start:stop:num range may give.
+MAX_RANGE = 100_000
+
+
 class UsageError(Exception):
     """Bad command-line input: reported on one line, exit status 2."""
 
@@ -74,8 +78,9 @@ def parse_values(text, name="values"):
             raise UsageError(f"{name} range {text!r} must be start:stop:num[:log|lin] with "
                              "numbers start, stop and an integer num, e.g. 0.01:10:24:log"
                              ) from None
-        if num < 1 or not (math.isfinite(start) and math.isfinite(stop)):
-            raise UsageError(f"{name} range {text!r}: num must be >= 1 and start, stop finite.")
+        if not 1 <= num <= MAX_RANGE or not (math.isfinite(start) and math.isfinite(stop)):
+            raise UsageError(f"{name} range {text!r}: num must be in [1, {MAX_RANGE}] and "
+                             "start, stop finite.")
         if spacing == "log":
             if start <= 0 or stop <= 0:
                 raise UsageError(f"{name} range {text!r}: a log range needs start, stop > 0.")

@@ -78,6 +78,7 @@ def _plot_main(args):
     ys = split_items(args.y, "--y") if args.y else None
     if args.out:
         path = args.out
+        _check_image_format(path)
     elif ys:
         path = os.path.join(args.dir, f"{'_'.join(ys)}_vs_{x.replace('.', '_')}.png")
     else:
@@ -85,6 +86,17 @@ def _plot_main(args):
     save_curve(table, path, x=x, hue=args.hue, y=ys)
     print(path)
     return 0
+
+
+def _check_image_format(path):
+    """Refuse an image file name whose extension matplotlib cannot write (before any work)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    ext = os.path.splitext(path)[1][1:].lower()
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if ext and ext not in formats:
+        raise UsageError(f"--out {path!r}: cannot write a .{ext} image; use one of "
+                         f"{', '.join('.' + f for f in sorted(formats))}.")
 
 
 def _check_varied(table, params, x, hue):

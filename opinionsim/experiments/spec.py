@@ -68,6 +68,9 @@ CONVERGE_COLUMNS = ("converged_step", "converged")
 #: The most steps a run may be given: far beyond any run that ends, and within int64.
 MAX_STEPS = 10**15
 
+#: The most runs one sweep may plan (points × replicates): each is a file on disk.
+MAX_RUNS = 10**7
+
 # OpinionModel arguments that the sweep sets itself.
 _RESERVED = {
     "seed": "each run's seed is derived from the sweep's; pass sweep(..., seed=...)",
@@ -130,9 +133,9 @@ def check_seeds(seeds):
     a copy of the same run, not a replication.
     """
     if isinstance(seeds, Integral) and not isinstance(seeds, bool):
-        if seeds < 1:
-            raise OpinionSimError(f"seeds == {seeds!r}, must be >= 1 (a count) or a list of "
-                                  "replicate ids.")
+        if not 1 <= seeds <= MAX_RUNS:
+            raise OpinionSimError(f"seeds == {seeds!r}, must be a count in [1, {MAX_RUNS:.0e}] "
+                                  "or a list of replicate ids.")
         return list(range(int(seeds)))
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
         raise OpinionSimError(f"seeds == {seeds!r}, must be a count (int) or a list of "
@@ -477,6 +480,10 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
         grid_spec[name] = canon
 
     replicates = check_seeds(seeds)
+    n_runs = len(replicates) * math.prod(len(v) for v in grid_spec.values())
+    if n_runs > MAX_RUNS:
+        raise OpinionSimError(f"the sweep has {n_runs:,} runs (points × seeds), more than "
+                              f"{MAX_RUNS:,}; split it.")
     steps, until = parse_steps(steps)
     if record_every is not None:
         record_every = check_int("record_every", record_every, low=1)

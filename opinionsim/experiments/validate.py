@@ -56,10 +56,12 @@ _SWITCHES = ("include_self", "record_opinions")
 
 @dataclasses.dataclass
 class Checked:
-    """What the stand-ins found: the largest population and dimension, whether any run keeps
-    its opinion history, and a stand-in on a complete graph (None if no point has one)."""
+    """What the stand-ins found: the largest population, number of edges a generator is expected
+    to draw, and dimension, whether any run keeps its opinion history, and a stand-in on a
+    complete graph (None if no point has one)."""
 
     n_agents: int = 0
+    edges: float = 0.0
     dim: int = 1
     record_opinions: bool = False
     complete: object = None
@@ -110,6 +112,9 @@ def check_points(params, points, *, until=None):
                 model = OpinionModel(**network, **kwargs, seed=0, reporters=[])
             except OpinionSimError:
                 raise
+            except MemoryError as exc:
+                raise OpinionSimError(f"a model with these arguments does not fit in memory "
+                                      f"({exc}).") from None
             except Exception as exc:  # noqa: BLE001 - the model let a bad value through
                 raise OpinionSimError(f"the model refuses these arguments: "
                                       f"{type(exc).__name__}: {exc}") from None
@@ -122,6 +127,7 @@ def check_points(params, points, *, until=None):
         except OpinionSimError as exc:
             raise OpinionSimError(_at(point, exc)) from None
         checked.n_agents = max(checked.n_agents, n or model.n_agents)
+        checked.edges = max(checked.edges, _expected_edges(graph))
         checked.dim = max(checked.dim, model.dim)
         checked.record_opinions |= bool(kwargs.get("record_opinions", False))
         if checked.complete is None and model.network.complete:
@@ -182,6 +188,26 @@ def _stand_in_network(graph, kwargs):
     if n is None or n <= STAND_IN_N:
         return {"graph": graph}, n, labels, ("given", id(graph))
     return {"graph": _ring(STAND_IN_N)}, n, labels, "ring"
+
+
+def _expected_edges(graph):
+    """The expected number of directed adjacency entries a generated graph spec draws (0 for
+    the implicit complete graph, a file or a given graph)."""
+    if not isinstance(graph, dict):
+        return 0.0
+    kind = graph["kind"]
+    if kind == "erdos_renyi":
+        return graph["n"] * (graph["n"] - 1) * graph["p"]
+    if kind == "watts_strogatz":
+        return float(graph["n"] * graph["k"])
+    if kind == "barabasi_albert":
+        return 2.0 * graph["n"] * graph["m"]
+    if kind == "stochastic_block":
+        sizes = np.asarray(graph["sizes"], dtype=float)
+        total = sizes.sum()
+        same = float(np.sum(sizes * (sizes - 1)))
+        return same * graph["p_in"] + (total * total - float(np.sum(sizes**2))) * graph["p_out"]
+    return 0.0
 
 
 def _size_and_labels(graph):
@@ -263,18 +289,22 @@ def metrics_failing_on_complete(model, metrics):
 #: DataCollector's list (24 + 8), then its copies in the run's DataFrame and result array.
 BYTES_PER_VALUE = 48
 
+#: Bytes one edge costs while a generator builds the graph (networkx's adjacency dicts).
+BYTES_PER_EDGE = 100
+
 
 def memory_needed(spec, checked, workers):
     """Bytes the sweep needs at once: the runs in flight, and the table kept in this process.
 
     A run holds its recorded values (rows × columns), its opinion history if
-    ``record_opinions`` (rows × N × dim), and four ``N × dim`` opinion arrays.
+    ``record_opinions`` (rows × N × dim), four ``N × dim`` opinion arrays and
+    the graph its generator draws.
     """
     rows = n_recorded(steps_bound(spec["steps"]), spec["record_every"])
     converge = isinstance(spec["steps"], str)
     columns = 1 + len(spec["metrics"]) + (len(CONVERGE_COLUMNS) if converge else 0)
     state = 8 * checked.n_agents * checked.dim
-    per_run = rows * columns * BYTES_PER_VALUE + 4 * state
+    per_run = rows * columns * BYTES_PER_VALUE + 4 * state + checked.edges * BYTES_PER_EDGE
     if checked.record_opinions:
         per_run += rows * state
     n_runs = len(spec["replicates"]) * int(np.prod([len(v) for v in spec["grid"].values()]))
@@ -313,10 +343,12 @@ def check_memory(spec, checked, workers):
     rows = n_recorded(steps_bound(spec["steps"]), spec["record_every"])
     history = " and every agent's opinion at each" if checked.record_opinions else ""
     raise OpinionSimError(
-        f"this sweep would need about {_bytes(needed)} of memory ({rows:,} recorded steps per "
-        f"run, each holding {len(spec['metrics'])} metric(s){history}), more than the "
-        f"{_bytes(available)} available; record less often (record_every, --record-every), "
-        "run fewer steps, or record fewer metrics.")
+        f"this sweep would need about {_bytes(needed)} of memory ({checked.n_agents:,} agents "
+        f"with {checked.dim} opinion dimension(s), about {checked.edges:,.0f} edges; "
+        f"{rows:,} recorded steps per run, each holding {len(spec['metrics'])} metric(s)"
+        f"{history}), more than the {_bytes(available)} available; use fewer agents or edges, "
+        "record less often (record_every, --record-every), run fewer steps, or record fewer "
+        "metrics.")
 
 
 def _bytes(n):
