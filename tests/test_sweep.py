@@ -441,19 +441,22 @@ def test_a_tampered_convergence_record_is_redone(tmp_path):
 
 
 def test_converge_is_refused_with_noise():
-    with pytest.raises(OpinionSimError, match="convergence of a noisy run is not defined"):
+    with pytest.raises(OpinionSimError, match="convergence is not defined here .*noise == 0.1"):
         small(grid={"noise": [0.0, 0.1]}, steps="converge:tol=1e-3,max=10")
+    with pytest.raises(OpinionSimError, match="convergence is not defined here .*random_async"):
+        small(params={**PARAMS, "activation": "random_async", "activation_rate": 0.5},
+              steps="converge:tol=1e-3,max=10")
     with pytest.raises(OpinionSimError, match="converged_step"):
         small(steps="converge:tol=1e-3,max=10", metrics={"converged_step": "variance"})
 
 
-def test_the_convergence_stand_in_has_the_run_until_interface():
-    from opinionsim.experiments.sweep import _run_to_convergence
+def test_a_sweep_run_is_the_models_run_until():
+    from opinionsim import conditions
 
-    model = OpinionModel(n_agents=10, temperature=float("inf"), seed=3, reporters=[])
-    assert _run_to_convergence(model, 1e-3, 4) == (4, False) and model.steps == 4
-    model = OpinionModel(n_agents=10, temperature=float("inf"), seed=3, reporters=[])
-    steps, converged = _run_to_convergence(model, 1e-3, 100)
-    assert converged and model.steps == steps
-    spread = np.sqrt(np.var(model.initial_opinions, axis=0).sum())
-    assert model.last_change <= 1e-3 * spread
+    df = small(params={"n_agents": 12, "dim": 2}, grid={"temperature": [0.3]}, seeds=[4],
+               steps="converge:tol=1e-3,max=400,check_every=3", metrics=["variance"])
+    model = OpinionModel(n_agents=12, dim=2, temperature=0.3, seed=int(df.seed.iloc[0]))
+    steps, converged = model.run_until(conditions.max_change(1e-3), max_steps=400,
+                                       check_every=3)
+    assert (df.converged_step.iloc[0], df.converged.iloc[0]) == (steps, converged)
+    assert df.variance.iloc[0] == float(np.sum(model.opinions.var(axis=0)))

@@ -300,10 +300,9 @@ def rows_check(spec):
 class Converge:
     """Run until the largest opinion change per step is at most ``tol`` times the initial spread.
 
-    The spread is ``sqrt(sum of the per-dimension variances)`` of the initial
-    opinions (as :func:`opinionsim.conditions.max_change`). A run stops at the
-    first step (checked every ``check_every`` steps) where the condition holds,
-    or after ``max_steps``.
+    That is ``model.run_until(opinionsim.conditions.max_change(tol),
+    max_steps=max_steps, check_every=check_every)``: a run stops at the first
+    check where the condition holds, or after ``max_steps``.
     """
 
     tol: float

@@ -40,14 +40,16 @@ small stand-in model, see :mod:`opinionsim.experiments.validate`), is checked
 before anything runs or is written, as is the memory the runs will need;
 what the runs would refuse is refused here, with one message.
 
-Steady states. ``steps="converge:tol=1e-6,max=5000"`` runs each replicate until
-its largest opinion change in one step is at most ``tol`` times the spread of
-its initial opinions (``sqrt`` of the summed per-dimension variances), checked
-every ``check_every`` steps (default 1), or until ``max`` steps. The table gets
-two more columns: ``converged`` (bool) and ``converged_step``, the step the
-run stopped at (right-censored at ``max`` where ``converged`` is False). A run
+Steady states. ``steps="converge:tol=1e-6,max=5000"`` runs each replicate with
+``model.run_until(opinionsim.conditions.max_change(tol), max_steps=max,
+check_every=check_every)``: until its largest opinion change in one step is at
+most ``tol`` times the spread of its initial opinions, checked every
+``check_every`` steps (default 1), or until ``max`` steps. The table gets two
+more columns: ``converged`` (bool) and ``converged_step``, the step the run
+stopped at (right-censored at ``max`` where ``converged`` is False). A run
 records the steps ``0, record_every, …`` up to that step, and that step.
-Refused with noise > 0 (a noisy run never stops moving).
+Refused up front where the condition is not defined (noise > 0: a noisy run
+never stops moving; ``random_async`` with ``activation_rate < 1``).
 
 Storage. With ``out=DIR`` every finished run is written at once to
 ``DIR/runs/<run_id>.parquet`` (atomically), next to ``DIR/sweep.json`` (the full
@@ -71,7 +73,6 @@ True
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import time
@@ -416,8 +417,10 @@ def _run_task(common, run):
     if until is None:
         model.run(steps)
     else:
-        _, converged = _run_to_convergence(model, until.tol, until.max_steps,
-                                           check_every=until.check_every)
+        from ..conditions import max_change
+
+        _, converged = model.run_until(max_change(until.tol), max_steps=until.max_steps,
+                                       check_every=until.check_every)
     if record_every is None:
         step = np.array([model.steps], dtype=np.int64)
         values = {column: _as_float(column, [fn(model)])
@@ -438,25 +441,6 @@ def _run_task(common, run):
         values["converged"] = np.full(len(step), converged, dtype=bool)
     t2 = time.perf_counter()
     return {"step": step, "values": values, "timing": {"graph_s": t1 - t0, "model_s": t2 - t1}}
-
-
-def _run_to_convergence(model, tol, max_steps, *, check_every=1):
-    """Step ``model`` until its largest opinion change in a step is at most ``tol`` × its initial
-    spread (checked every ``check_every`` steps), or ``max_steps`` steps; return
-    ``(steps_run, converged)``.
-
-    The spread is ``sqrt(sum of the per-dimension variances)`` of
-    ``model.initial_opinions``. The same rule as ``model.run_until(
-    opinionsim.conditions.max_change(tol), max_steps=max_steps,
-    check_every=check_every)``, which this stands in for.
-    """
-    spread = math.sqrt(float(np.sum(np.var(model.initial_opinions, axis=0))))
-    threshold = tol * spread
-    for t in range(1, max_steps + 1):
-        model.step()
-        if t % check_every == 0 and model.last_change <= threshold:
-            return t, True
-    return max_steps, False
 
 
 def _metric_functions(metrics):

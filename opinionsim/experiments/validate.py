@@ -3,8 +3,8 @@
 A sweep's arguments are checked one by one in :mod:`.spec` (each value of a
 model parameter through :data:`opinionsim.dynamics.PARAMETERS`). What depends
 on several of them (``rule="bounded_confidence"`` without ``confidence``, a
-``heads`` list beyond ``dim``, ``n_agents`` beside a graph, convergence with
-noise) is found by building one small *stand-in* model of every distinct
+``heads`` list beyond ``dim``, ``n_agents`` beside a graph, convergence where
+:func:`opinionsim.conditions.max_change` refuses the model) is found by building one small *stand-in* model of every distinct
 point, on a network of the same kind:
 
 - a graph of at most :data:`STAND_IN_N` agents is used as it is (a spec is
@@ -78,7 +78,8 @@ def check_points(params, points, *, until=None):
     points : list of dict
         The varied values of each point (``[{}]`` when nothing varies).
     until : Converge, optional
-        Runs go to convergence: refused where the noise is positive.
+        Runs go to convergence: refused where ``max_change`` is not defined
+        (noise > 0, ``random_async`` with ``activation_rate < 1``).
 
     Returns
     -------
@@ -119,11 +120,8 @@ def check_points(params, points, *, until=None):
                 raise OpinionSimError(f"the model refuses these arguments: "
                                       f"{type(exc).__name__}: {exc}") from None
             _check_for_size(later, n, labels, model.dim)
-            if until is not None and model.rule.noise > 0:
-                raise OpinionSimError(
-                    f"steps == {until.text!r} with noise == {model.rule.noise!r}: convergence of "
-                    "a noisy run is not defined (its opinions never stop moving); give a fixed "
-                    "number of steps.")
+            if until is not None:
+                _check_converge(until, model)
         except OpinionSimError as exc:
             raise OpinionSimError(_at(point, exc)) from None
         checked.n_agents = max(checked.n_agents, n or model.n_agents)
@@ -133,6 +131,18 @@ def check_points(params, points, *, until=None):
         if checked.complete is None and model.network.complete:
             checked.complete = model
     return checked
+
+
+def _check_converge(until, model):
+    """Refuse ``steps="converge:..."`` where the runs' stopping condition is not defined."""
+    from ..conditions import max_change
+
+    try:
+        max_change(until.tol)(model)
+    except OpinionSimError as exc:
+        reason = str(exc).split(". Use ")[0]  # its advice is for run_until, not for a sweep
+        raise OpinionSimError(f"steps == {until.text!r}: convergence is not defined here "
+                              f"({reason}); give a fixed number of steps.") from None
 
 
 def _at(point, exc):
