@@ -380,8 +380,8 @@ def graph_size(spec):
 
     Examples
     --------
-    >>> graph_size("stochastic_block:sizes=[30,20],p_in=0.2,p_out=0.01"), graph_size("complete:n=7")
-    (50, 7)
+    >>> graph_size("stochastic_block:sizes=[30,20],p_in=0.2,p_out=0.01")
+    50
     """
     spec = check_graph_spec(spec)
     if spec["kind"] == "file":

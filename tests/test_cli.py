@@ -223,28 +223,41 @@ def test_scheduler_runs_on_a_dask_cluster(tmp_path, capsys):
     pd.testing.assert_frame_equal(load_results(tmp_path / "d"), load_results(tmp_path / "local"))
 
 
-@pytest.mark.slow
-def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path):
-    import signal
+LONG_SWEEP = ["sweep", "--graph", "watts_strogatz:n=300,k=6,p=0.1", "--steps", "600", "--seeds",
+              "2", "--temperature", "0.001:1:12:log", "--n-jobs", "2"]
+
+
+def signal_after_three_runs(command, out, send):
+    """Start ``command``, a sweep into ``out``; ``send(process)`` once 3 runs are saved there.
+
+    Returns the exit status, stderr and the process id (the id of its own process group).
+    """
     import time
 
-    out = tmp_path / "i"
-    argv = [sys.executable, "-m", "opinionsim.cli", "sweep", "--graph",
-            "watts_strogatz:n=300,k=6,p=0.1", "--steps", "600", "--seeds", "2",
-            "--temperature", "0.001:1:12:log", "--n-jobs", "2", "--quiet", "--out", str(out)]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             if (out / "runs").is_dir() and len(list((out / "runs").glob("*.parquet"))) >= 3:
                 break
             time.sleep(0.02)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        send(proc)
+        _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
+    return proc.returncode, err, proc.pid
+
+
+@pytest.mark.slow
+def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path):
+    import signal
+
+    out = tmp_path / "i"
+    argv = [sys.executable, "-m", "opinionsim.cli", *LONG_SWEEP, "--quiet", "--out", str(out)]
+    code, err, _ = signal_after_three_runs(argv, out, lambda p: p.send_signal(signal.SIGINT))
+    assert code == 130, err
     assert "Traceback" not in err
     assert "run the same sweep again to resume" in err
     saved = len(list((out / "runs").glob("*.parquet")))
@@ -457,26 +470,15 @@ def test_item7_sigterm_keeps_the_runs_says_how_to_resume_and_exits_143(tmp_path,
     if exe is None:
         pytest.skip("the opinionsim console script is not installed (pip install -e .)")
     out = tmp_path / "t"
-    argv = ["sweep", "--graph", "watts_strogatz:n=300,k=6,p=0.1", "--steps", "600", "--seeds",
-            "2", "--temperature", "0.001:1:12:log", "--n-jobs", "2", "--out", str(out),
-            "--no-plot"]
-    proc = subprocess.Popen([exe, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            if (out / "runs").is_dir() and len(list((out / "runs").glob("*.parquet"))) >= 3:
-                break
-            time.sleep(0.02)
-        if whole_group:  # as SLURM does at the time limit
+    argv = [*LONG_SWEEP, "--out", str(out), "--no-plot"]
+    if whole_group:  # as SLURM does at the time limit
+        def send(proc):
             os.killpg(proc.pid, signal.SIGTERM)
-        else:
+    else:
+        def send(proc):
             proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 143, err
+    code, err, pid = signal_after_three_runs([exe, *argv], out, send)
+    assert code == 143, err
     assert "Traceback" not in err and "leaked" not in err and "Warning" not in err, err
     saved = len(list((out / "runs").glob("*.parquet")))
     assert f"stopped by SIGTERM: {saved} of 24 runs are saved in {str(out)!r}; run the same " \
@@ -484,7 +486,7 @@ def test_item7_sigterm_keeps_the_runs_says_how_to_resume_and_exits_143(tmp_path,
     assert not list((out / "failed").iterdir())  # the stopped runs are not failures
     assert not list((out / "runs").glob(".*.tmp"))
     time.sleep(1.0)
-    assert _live_processes_in_group(proc.pid) == []  # no worker left behind
+    assert _live_processes_in_group(pid) == []  # no worker left behind
     assert main(argv) == 0 and len(load_results(out)) == 24  # the same command resumes
 
 

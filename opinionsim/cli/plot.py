@@ -100,7 +100,7 @@ def _check_image_format(path):
 
 
 def _check_varied(table, params, x, hue):
-    """Refuse, naming this command's flags, a figure that cannot show everything the sweep varies."""
+    """Refuse, naming this command's flags, a figure that cannot show all the sweep varies."""
     varied = [p for p in params if table[p].nunique(dropna=False) > 1]
     if x not in params or hue is not None and hue not in params:
         return  # the figure says which name is not a varied parameter

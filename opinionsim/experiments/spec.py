@@ -51,7 +51,8 @@ from .._errors import OpinionSimError
 
 __all__ = ["SWEEP_METRICS", "RUN_COLUMNS", "CONVERGE_COLUMNS", "MAX_STEPS", "default_metrics",
            "check_int", "check_seed", "check_seeds", "Converge", "parse_steps", "run_seed",
-           "hash_spec", "same_spec", "by_value", "plan_runs", "expected_steps", "n_recorded", "rows_check",
+           "hash_spec", "same_spec", "by_value", "plan_runs", "expected_steps", "n_recorded",
+           "rows_check",
            "resolve_point", "prepare", "check_stored_spec", "Run"]
 
 #: Metrics a sweep records by default, after the model's DEFAULT_REPORTERS,

@@ -4,9 +4,10 @@ One row per (point, replicate, recorded step): a column per varied parameter
 (a varied ``"graph"`` as its spec string), then ``replicate``, ``seed``,
 ``step`` (int64), then one float64 column per metric, then, when runs go to
 convergence, ``converged_step`` (int64: the step the run stopped at) and
-``converged`` (bool); rows in plan order (grid order, then replicate), then step. :func:`~opinionsim.sweep.sweep` and
-:func:`~opinionsim.sweep.load_results` both build it with :func:`assemble`, so
-a stored sweep reads back equal to the one returned.
+``converged`` (bool); rows in plan order (grid order, then replicate), then
+step. :func:`~opinionsim.sweep.sweep` and :func:`~opinionsim.sweep.load_results`
+both build it with :func:`assemble`, so a stored sweep reads back equal to the
+one returned.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ A sweep's arguments are checked one by one in :mod:`.spec` (each value of a
 model parameter through :data:`opinionsim.dynamics.PARAMETERS`). What depends
 on several of them (``rule="bounded_confidence"`` without ``confidence``, a
 ``heads`` list beyond ``dim``, ``n_agents`` beside a graph, convergence where
-:func:`opinionsim.conditions.max_change` refuses the model) is found by building one small *stand-in* model of every distinct
-point, on a network of the same kind:
+:func:`opinionsim.conditions.max_change` refuses the model) is found by
+building one small *stand-in* model of every distinct point, on a network of
+the same kind:
 
 - a graph of at most :data:`STAND_IN_N` agents is used as it is (a spec is
   built, a file read, a given graph passed), so everything is checked;
@@ -272,7 +273,7 @@ def _check_labels(name, nodes, n, labels):
 
 
 def metrics_failing_on_complete(model, metrics):
-    """``{column: reason}`` for the metrics that raise on ``model``, a stand-in on a complete graph.
+    """``{column: reason}``: the metrics that raise on ``model``, a stand-in on a complete graph.
 
     A complete graph is kept implicit (no edge list), so a metric that needs
     the edges themselves says so when evaluated; any other error is left for

@@ -1,4 +1,4 @@
-"""The canonical spec: values by the parameter table, numbers hashed by value, steps, stored specs."""
+"""The canonical spec: table values, numbers hashed by value, steps, stored specs."""
 
 import json
 

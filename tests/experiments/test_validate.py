@@ -147,3 +147,24 @@ def test_the_memory_estimate(monkeypatch):
     with pytest.raises(OpinionSimError, match="every agent's opinion"):
         validate.check_memory(spec["spec"], checked, 2)
     validate.check_memory(spec["spec"], checked, 1)
+
+
+def test_the_default_metrics_work_on_every_graph_kind_the_help_lists(tmp_path, capsys):
+    import networkx as nx
+
+    from opinionsim.cli import main
+    from opinionsim.graphs import GRAPH_KINDS
+
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    listed = capsys.readouterr().out
+    nx.write_edgelist(nx.cycle_graph(12), tmp_path / "g.edgelist", data=False)
+    specs = {"complete": "complete:n=12", "erdos_renyi": "erdos_renyi:n=20,p=0.3",
+             "watts_strogatz": "watts_strogatz:n=20,k=4,p=0.2",
+             "barabasi_albert": "barabasi_albert:n=20,m=2",
+             "stochastic_block": "stochastic_block:sizes=[10,10],p_in=0.5,p_out=0.05",
+             "file": f"file:path={tmp_path / 'g.edgelist'}"}
+    assert set(specs) == set(GRAPH_KINDS) and all(f"{kind}:" in listed for kind in specs)
+    df = sweep({"dim": 2}, {"graph": list(specs.values())}, seeds=1, steps=2, n_jobs=1,
+               progress=False)
+    assert df.attrs["failures"] == [] and len(df) == len(specs)
