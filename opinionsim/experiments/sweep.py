@@ -409,11 +409,14 @@ def _run_task(common, run):
     steps, until = common["steps"], common["until"]
     record_every, metrics = common["record_every"], common["metrics"]
     bound = steps if until is None else until.max_steps
-    # Only the final state is wanted: no reporters in the model (it would evaluate
-    # them at step 0), then each metric once at the end.
+    # Without record_every only the final state is wanted: the model gets no reporters (it
+    # would evaluate them at step 0) and each metric is evaluated once at the end, built
+    # before the run because a reporter may have the model keep what it reads during the
+    # steps (step_attention_entropy: the attention entropy of the latest step).
     model = OpinionModel(**kwargs, seed=run.seed,
                          reporters=[] if record_every is None else metrics,
                          record_every=bound + 1 if record_every is None else record_every)
+    final = build_reporters(metrics, model) if record_every is None else None
     if until is None:
         model.run(steps)
     else:
@@ -424,8 +427,7 @@ def _run_task(common, run):
     if record_every is None:
         step = np.array([model.steps], dtype=np.int64)
         values = {column: _as_float(column, [fn(model)])
-                  for column, fn in build_reporters(metrics, model).items()
-                  if column != "step"}
+                  for column, fn in final.items() if column != "step"}
     else:
         dc = model.datacollector
         if dc.model_vars["step"][-1] != model.steps:

@@ -111,6 +111,14 @@ def test_default_metrics_work_on_a_complete_graph(params, capsys):
     assert df[[c for c in df.columns if c in default_metrics()]].notna().all().all()
 
 
+def test_every_default_metric_is_recorded_at_the_final_step():
+    # step_attention_entropy reads what the model kept during the last step: the sweep must
+    # ask for it before running, not only when it evaluates the metrics at the end.
+    df = sweep(WS, {"temperature": [0.1, 1.0]}, seeds=2, steps=3, n_jobs=1, progress=False)
+    assert list(df.columns[4:]) == default_metrics()
+    assert df[default_metrics()].notna().all().all()
+
+
 def test_a_metric_asked_for_on_a_complete_graph_is_refused(tmp_path):
     text = refused({"n_agents": 50}, metrics=["variance", "echo_chamber_modularity"],
                    out=tmp_path / "o")
