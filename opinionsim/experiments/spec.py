@@ -409,9 +409,10 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
     Besides each argument on its own, every distinct point is checked by
     building a small stand-in model of it (see
     :func:`~opinionsim.experiments.validate.check_points`), so that what the
-    runs would refuse is refused here, before anything is written. On a
-    complete graph, default metrics that need explicit edges are left out (and
-    said so in ``notes``); asked-for ones are refused.
+    runs would refuse is refused here, before anything is written; the named
+    metrics are tried on a stand-in. On a complete graph, default metrics that
+    need explicit edges are left out (and said so in ``notes``); asked-for ones
+    are refused, as is a metric that cannot run on the model at all.
 
     Returns
     -------
@@ -423,7 +424,7 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
         (lines worth telling the user).
     """
     from ..graphs import check_graph_spec, graph_fingerprint
-    from .validate import check_points, metrics_failing_on_complete
+    from .validate import check_points, metrics_failing
 
     if not isinstance(params, dict):
         raise OpinionSimError(f"params is a {type(params).__name__}, must be a dict of "
@@ -495,14 +496,16 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
               for values in itertools.product(*grid_spec.values())]
     checked = check_points(params, points, until=until)
     notes = []
-    if checked.complete is not None:
-        failing = metrics_failing_on_complete(checked.complete, metrics_arg)
-        if failing and explicit:
+    for kind, model in checked.stand_ins.items():
+        failing = metrics_failing(model, metrics_arg)
+        complete = kind == "complete"
+        if failing and (explicit or not complete):
             column, reason = next(iter(failing.items()))
-            raise OpinionSimError(
-                f"metric {column!r} cannot be computed on a complete graph: {reason} Leave it "
-                "out of the metrics, or use a graph with explicit edges.")
-        if failing:
+            where, fix = (("a complete graph", ", or use a graph with explicit edges") if complete
+                          else (f"this model ({type(model).__name__})", ""))
+            raise OpinionSimError(f"metric {column!r} cannot be computed on {where}: "
+                                  f"{reason.rstrip('.')}. Leave it out of the metrics{fix}.")
+        if failing:  # defaults that need the edges a complete graph does not store
             metrics_arg = [m for m in metrics_arg if m not in failing]
             metric_spec = {c: m for c, m in metric_spec.items() if c not in failing}
             notes.append(f"note: {', '.join(failing)} not recorded: on a complete graph "

@@ -24,7 +24,7 @@ the runs will record with the memory of this machine.
 Examples
 --------
 >>> checked = check_points({"n_agents": 10**6}, [{"temperature": 0.1}])
->>> checked.n_agents, checked.complete.n_agents
+>>> checked.n_agents, checked.stand_ins["complete"].n_agents
 (1000000, 64)
 >>> check_points({"n_agents": 50, "rule": "bounded_confidence"}, [{}])
 Traceback (most recent call last):
@@ -44,7 +44,7 @@ import numpy as np
 from .._errors import OpinionSimError
 from .spec import CONVERGE_COLUMNS, n_recorded, resolve_point, steps_bound
 
-__all__ = ["STAND_IN_N", "Checked", "check_points", "metrics_failing_on_complete",
+__all__ = ["STAND_IN_N", "Checked", "check_points", "metrics_failing",
            "memory_needed", "check_memory"]
 
 #: Agents in a stand-in model; a network this small is used as it is.
@@ -58,14 +58,14 @@ _SWITCHES = ("include_self", "record_opinions")
 @dataclasses.dataclass
 class Checked:
     """What the stand-ins found: the largest population, number of edges a generator is expected
-    to draw, and dimension, whether any run keeps its opinion history, and a stand-in on a
-    complete graph (None if no point has one)."""
+    to draw, and dimension, whether any run keeps its opinion history, and the first stand-in
+    of each kind of network (``"complete"``, ``"edges"``), to try the metrics on."""
 
     n_agents: int = 0
     edges: float = 0.0
     dim: int = 1
     record_opinions: bool = False
-    complete: object = None
+    stand_ins: dict = dataclasses.field(default_factory=dict)
 
 
 def check_points(params, points, *, until=None):
@@ -129,8 +129,7 @@ def check_points(params, points, *, until=None):
         checked.edges = max(checked.edges, _expected_edges(graph))
         checked.dim = max(checked.dim, model.dim)
         checked.record_opinions |= bool(kwargs.get("record_opinions", False))
-        if checked.complete is None and model.network.complete:
-            checked.complete = model
+        checked.stand_ins.setdefault("complete" if model.network.complete else "edges", model)
     return checked
 
 
@@ -272,25 +271,29 @@ def _check_labels(name, nodes, n, labels):
                                   f"({n} nodes).")
 
 
-def metrics_failing_on_complete(model, metrics):
-    """``{column: reason}``: the metrics that raise on ``model``, a stand-in on a complete graph.
+def metrics_failing(model, metrics):
+    """``{column: reason}``: the metrics named in ``metrics`` that raise on the stand-in ``model``.
 
-    A complete graph is kept implicit (no edge list), so a metric that needs
-    the edges themselves says so when evaluated; any other error is left for
-    the runs to report.
+    A reporter of the registry that raises on a stand-in raises in every run
+    of that kind: on a complete graph (kept implicit, no edge list) one that
+    needs the edges themselves; on any model one written for another model
+    (an activity-driven reporter). Callables are the caller's own and are
+    left for the runs to report.
     """
     from ..reporters import build_reporters
 
+    items = metrics.items() if isinstance(metrics, dict) else [(m, m) for m in metrics]
+    named = {column: m for column, m in items if isinstance(m, str)}
     failing = {}
-    for column, fn in build_reporters(metrics, model).items():
+    for column, fn in build_reporters(named, model).items():
         if column == "step":
             continue
         try:
             fn(model)
         except OpinionSimError as exc:
             failing[column] = str(exc)
-        except Exception:  # noqa: BLE001 - not a property of the graph; the runs report it
-            pass
+        except Exception as exc:  # noqa: BLE001 - whatever it raises, every such run would
+            failing[column] = f"{type(exc).__name__}: {exc}."
     return failing
 
 

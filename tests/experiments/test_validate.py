@@ -70,7 +70,7 @@ def test_a_large_network_is_not_built_to_check_it(tmp_path, monkeypatch):
     # ... and the cross-parameter checks run on a stand-in of the same kind.
     assert "needs it" in refused({**big, "rule": "bounded_confidence"}, out=tmp_path / "d")
     checked = check_points({"graph": {"kind": "complete", "n": 10**6}, "dim": 3}, [{}])
-    assert checked.n_agents == 10**6 and checked.complete.n_agents == STAND_IN_N
+    assert checked.n_agents == 10**6 and checked.stand_ins["complete"].n_agents == STAND_IN_N
 
 
 def test_each_distinct_point_is_built_once(monkeypatch):
@@ -124,6 +124,18 @@ def test_a_metric_asked_for_on_a_complete_graph_is_refused(tmp_path):
                    out=tmp_path / "o")
     assert text.startswith("metric 'echo_chamber_modularity' cannot be computed on a complete "
                            "graph")
+
+
+def test_a_metric_for_another_model_is_refused(tmp_path):
+    # Found by tests/test_fuzz.py: the activity-driven model's reporters are registered by
+    # name too, and on an OpinionModel every run failed with an AttributeError.
+    from opinionsim.reporters import REPORTERS
+
+    other = next((name for name in REPORTERS if name.startswith("activity")), None)
+    if other is None:
+        pytest.skip("no reporter of another model is registered")
+    text = refused(WS, metrics=["variance", other], out=tmp_path / "o")
+    assert text.startswith(f"metric {other!r} cannot be computed on this model (OpinionModel): ")
 
 
 def test_a_varied_graph_with_a_complete_one_drops_the_default_for_all(tmp_path):
