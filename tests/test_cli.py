@@ -575,3 +575,12 @@ def test_plot_refuses_an_image_format_it_cannot_write(tmp_path, capsys):
     code, _, err = run(capsys, "plot", str(out), "--out", str(tmp_path / "figure.xyz"))
     assert "cannot write a .xyz image; use one of" in one_line_error(code, err)
     assert not (tmp_path / "figure.xyz").exists()
+
+
+def test_a_sweep_over_a_string_parameter_is_plotted(tmp_path, capsys):
+    # Found by tests/test_fuzz.py: pandas' string dtype of a varied affinity broke the figure.
+    out = tmp_path / "s"
+    code, _, err = run(capsys, "sweep", *SMALL, "--temperature", "1.0", "--vary",
+                       "affinity=dot,cosine", "--out", str(out))
+    assert code == 0 and "Traceback" not in err, err
+    assert (out / "polarization_vs_affinity.png").stat().st_size > 5000

@@ -290,10 +290,10 @@ def known_model_finding(kwargs):
     each is reproduced in ``test_known_model_findings`` (strict xfail: it fails loudly once
     fixed, so that this filter is removed).
     """
-    for name in ("include_self", "record_opinions"):
+    for name in ("include_self", "record_opinions", "reporters"):
         value = kwargs.get(name)
         if isinstance(value, np.ndarray) and value.size > 1:
-            return f"{name} array: bool(array) raises ValueError"
+            return f"{name} array: the truth of an array raises ValueError"
     for name in ("n_agents", "dim"):
         value = kwargs.get(name)
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
@@ -331,12 +331,13 @@ def test_fuzz_model_keywords(kwargs):
 @pytest.mark.parametrize("kwargs", [
     {"n_agents": 5, "include_self": np.ones(5)},
     {"n_agents": 5, "record_opinions": np.zeros(5)},
+    {"n_agents": 5, "reporters": np.ones((5, 2))},
     {"n_agents": 10**15},
     {"n_agents": 2**63},
     {"n_agents": 5, "dim": 10**15},
     {"n_agents": 5, "dim": 2**63 - 512},
-], ids=["include_self array", "record_opinions array", "n_agents 1e15", "n_agents 2**63",
-        "dim 1e15", "dim 2**63"])
+], ids=["include_self array", "record_opinions array", "reporters array", "n_agents 1e15",
+        "n_agents 2**63", "dim 1e15", "dim 2**63"])
 def test_known_model_findings(kwargs):
     # (Complex per-agent arrays, accepted with a ComplexWarning when this suite was written,
     # are refused on main since: no longer filtered.)

@@ -14,8 +14,10 @@ PLOT_NAME = "polarization_vs_{x}.png"
 
 def save_curve(table, path, *, x, hue=None, y=None):
     """Draw a sweep table's metrics against ``x`` (one panel each) into the image ``path``."""
+    import pandas as pd
     from matplotlib.figure import Figure
 
+    from ..experiments.spec import CONVERGE_COLUMNS, parse_steps
     from ..plotting import (
         band_note,
         curve_figsize,
@@ -25,14 +27,17 @@ def save_curve(table, path, *, x, hue=None, y=None):
         sweep_title,
     )
 
-    from ..experiments.spec import CONVERGE_COLUMNS, parse_steps
-
     metrics = [c for c in table.columns[list(table.columns).index("step") + 1:]
                if c not in CONVERGE_COLUMNS]
     ys = default_curve_metrics(metrics) if y is None else y
     fig = Figure(figsize=curve_figsize(len(ys)), layout="constrained")
     axes = fig.subplots(1, len(ys), squeeze=False)[0]
-    polarization_curve(table, x=x, y=ys, hue=hue, ax=list(axes))
+    # polarization_curve reads an axis's dtype with np.issubdtype, which pandas' string dtype
+    # (a varied affinity, rule, ...) breaks; its values are drawn as objects.
+    strings = {c: object for c in (x, hue) if c in table.columns
+               and isinstance(table[c].dtype, pd.StringDtype)}
+    polarization_curve(table.astype(strings) if strings else table, x=x, y=ys, hue=hue,
+                       ax=list(axes))
     spec = table.attrs.get("sweep")
     title = ""
     if isinstance(spec, dict):
