@@ -36,8 +36,10 @@ Z_MIN = 3.0
 
 def parse_args(name, doc, argv=None):
     """Parse the common scenario options; ``doc`` (the module docstring) is the help text."""
+    from .cli._common import OneLineParser, int_arg
+
     summary = (doc or "").strip().split("\n\n")[0]
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=f"opinionsim run {name}", description=summary,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -46,7 +48,7 @@ def parse_args(name, doc, argv=None):
                              f"(default: results/{name})")
     parser.add_argument("--full", action="store_true",
                         help="paper-sized run (more agents, seeds and grid points; minutes)")
-    parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
+    parser.add_argument("--seed", type=int_arg(0), default=0, help="base seed (default: 0)")
     # Smoke-test size: a few seconds; its numbers are noisy but keep the finding's direction.
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

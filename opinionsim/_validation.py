@@ -57,8 +57,13 @@ def check_opinion_array(name, X, *, n=None, dim=None, allow_1d=True):
     shape, an empty array, or any NaN/inf.
     """
     try:
-        arr = np.asarray(X, dtype=np.float64)
+        arr = np.asarray(X)
+        if arr.dtype.kind == "c":  # casting would drop the imaginary parts with a mere warning
+            raise OpinionSimError(f"{name} has complex values; opinions must be real numbers.")
+        arr = np.asarray(arr, dtype=np.float64)
     except (TypeError, ValueError) as exc:
+        if isinstance(exc, OpinionSimError):
+            raise
         raise OpinionSimError(f"{name} must be an array of real numbers ({exc}).") from None
     if arr.ndim == 1 and allow_1d:
         arr = arr[:, None]

@@ -53,6 +53,7 @@ import functools
 import hashlib
 import math
 import os
+import stat
 from numbers import Integral, Real
 
 import numpy as np
@@ -67,6 +68,8 @@ __all__ = [
     "build_graph",
     "graph_seed",
     "graph_fingerprint",
+    "graph_file_sha256",
+    "graph_size",
     "parse_value",
 ]
 
@@ -372,6 +375,20 @@ def build_graph(spec, seed, *, fast=False):
     return {"graph": g}
 
 
+def graph_size(spec):
+    """The number of agents the graph of a spec has, without building it; None for a ``file``.
+
+    Examples
+    --------
+    >>> graph_size("stochastic_block:sizes=[30,20],p_in=0.2,p_out=0.01")
+    50
+    """
+    spec = check_graph_spec(spec)
+    if spec["kind"] == "file":
+        return None
+    return sum(spec["sizes"]) if spec["kind"] == "stochastic_block" else spec["n"]
+
+
 def _watts_strogatz_csr(n, k, p, seed):
     """``nx.watts_strogatz_graph(n, k, p, seed)`` (k < n) as a CSR adjacency, built directly.
 
@@ -416,12 +433,90 @@ def _watts_strogatz_csr(n, k, p, seed):
 
 
 def _read_graph_file(path, fmt, directed):
+    st = _regular_file_stat(path)
+    return _read_graph_file_cached(os.path.abspath(path), fmt, bool(directed),
+                                   st.st_size, st.st_mtime_ns)
+
+
+_NOT_REGULAR = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                (stat.S_ISSOCK, "a socket"))
+
+
+def _regular_file_stat(path):
+    """``os.stat(path)`` of a regular file; refuse anything else before it is opened.
+
+    A device such as ``/dev/zero`` never ends and a FIFO blocks until someone
+    writes to it, so reading either would hang the sweep.
+    """
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise OpinionSimError(f"graph file {path!r} cannot be read: {exc.strerror}.") from None
-    return _read_graph_file_cached(os.path.abspath(path), fmt, bool(directed),
-                                   st.st_size, st.st_mtime_ns)
+        raise OpinionSimError(f"graph file {os.fspath(path)!r} cannot be read: "
+                              f"{exc.strerror}.") from None
+    if not stat.S_ISREG(st.st_mode):
+        what = next((text for test, text in _NOT_REGULAR if test(st.st_mode)), "not a file")
+        raise OpinionSimError(f"graph file {os.fspath(path)!r} is {what}, not a regular file; "
+                              "give a file that holds the graph.")
+    return st
+
+
+def graph_file_sha256(path):
+    """The sha256 of a graph file's bytes (recorded in ``sweep.json``); only regular files."""
+    _regular_file_stat(path)
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError as exc:
+        raise OpinionSimError(f"graph file {os.fspath(path)!r} cannot be read: "
+                              f"{exc.strerror}.") from None
+    return h.hexdigest()
+
+
+def _check_text_graph(path, fmt):
+    """Refuse a text graph file that is not the format its name says, naming the line.
+
+    networkx reads any whitespace-separated words as an edge list (a line of
+    five words becomes one edge, the rest silently dropped), so a file of prose
+    would become a graph. An edge-list line must be ``u v``, optionally
+    followed by a numeric weight or a ``{...}`` attribute dict (what
+    ``nx.write_edgelist`` writes); comments start with ``#``.
+    """
+    delimiter = "," if path.lower().endswith(".csv") else None
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise OpinionSimError(f"graph file {path!r} line {number} is not UTF-8 text, so "
+                                      f"the file is not an {fmt} file.") from None
+            if "\x00" in line:
+                raise OpinionSimError(f"graph file {path!r} line {number} holds binary data "
+                                      f"(a NUL byte), so the file is not an {fmt} file.")
+            text = line.partition("#")[0].strip()
+            if fmt != "edgelist" or not text:
+                continue
+            fields = text.split(delimiter)
+            if all(f.strip() for f in fields[:2]):
+                extra = (delimiter or " ").join(fields[2:]).strip()
+                if len(fields) == 2 or len(fields) == 3 and _is_number(extra) \
+                        or extra.startswith("{") and extra.endswith("}"):
+                    continue
+            raise OpinionSimError(
+                f"graph file {path!r} line {number} has {len(fields)} field(s) "
+                f"({line.strip()[:60]!r}); an edge list line is 'u v', optionally followed by "
+                "a numeric weight or a {...} attribute dict."
+            )
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=2)
@@ -435,6 +530,8 @@ def _read_graph_file_cached(path, fmt, directed, _size, _mtime):
     try:
         if fmt == "npz":
             return sp.csr_array(sp.load_npz(path))
+        if fmt in ("edgelist", "adjlist"):
+            _check_text_graph(path, fmt)
         if fmt == "graphml":
             g = nx.read_graphml(path)
         elif fmt == "gml":
@@ -446,6 +543,8 @@ def _read_graph_file_cached(path, fmt, directed, _size, _mtime):
                                  path.lower().endswith(".csv") else None, data=False)
         if fmt in ("edgelist", "adjlist") and all(_is_int(v) for v in g.nodes):
             g = nx.relabel_nodes(g, {v: int(v) for v in g.nodes})
+    except OpinionSimError:
+        raise
     except Exception as exc:  # networkx raises many types for a malformed file
         raise OpinionSimError(
             f"graph file {path!r} cannot be read as {fmt}: {type(exc).__name__}: {exc}"

@@ -131,12 +131,12 @@ def test_set_and_vary(tmp_path, capsys):
     (["--graph", "watts_strogatz:n=10,k=4"], ["needs 'p'"]),
     (["--graph", "watts_strogatz:n=10,k=4,p=0.1,z=1"], ["no parameter 'z'"]),
     (["--affinity", "cosy"], ["invalid choice: 'cosy'"]),
-    (["--steps", "-3"], ["--steps", "must be >= 0"]),
+    (["--steps", "-3"], ["--steps", "must be an integer >= 0"]),
     (["--seeds", "two"], ["seeds == 'two'"]),
     (["--metrics", "nope"], ["'nope', which is not a reporter"]),
     (["--set", "temprature=1"], ["'temprature'", "did you mean 'temperature'"]),
     (["--set", "noise"], ["--set 'noise' must be NAME=VALUE"]),
-    (["--set", "noise=-1"], ["all 6 runs failed", "noise == -1"]),
+    (["--set", "noise=-1"], ["noise == -1.0, must be in [0, inf]"]),
     (["--config", "/nonexistent/sweep.toml"], ["cannot read --config"]),
     (["--bogus"], ["unrecognized arguments: --bogus"]),
 ])
@@ -223,28 +223,41 @@ def test_scheduler_runs_on_a_dask_cluster(tmp_path, capsys):
     pd.testing.assert_frame_equal(load_results(tmp_path / "d"), load_results(tmp_path / "local"))
 
 
-@pytest.mark.slow
-def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path):
-    import signal
+LONG_SWEEP = ["sweep", "--graph", "watts_strogatz:n=300,k=6,p=0.1", "--steps", "600", "--seeds",
+              "2", "--temperature", "0.001:1:12:log", "--n-jobs", "2"]
+
+
+def signal_after_three_runs(command, out, send):
+    """Start ``command``, a sweep into ``out``; ``send(process)`` once 3 runs are saved there.
+
+    Returns the exit status, stderr and the process id (the id of its own process group).
+    """
     import time
 
-    out = tmp_path / "i"
-    argv = [sys.executable, "-m", "opinionsim.cli", "sweep", "--graph",
-            "watts_strogatz:n=300,k=6,p=0.1", "--steps", "600", "--seeds", "2",
-            "--temperature", "0.001:1:12:log", "--n-jobs", "2", "--quiet", "--out", str(out)]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             if (out / "runs").is_dir() and len(list((out / "runs").glob("*.parquet"))) >= 3:
                 break
             time.sleep(0.02)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        send(proc)
+        _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
+    return proc.returncode, err, proc.pid
+
+
+@pytest.mark.slow
+def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path):
+    import signal
+
+    out = tmp_path / "i"
+    argv = [sys.executable, "-m", "opinionsim.cli", *LONG_SWEEP, "--quiet", "--out", str(out)]
+    code, err, _ = signal_after_three_runs(argv, out, lambda p: p.send_signal(signal.SIGINT))
+    assert code == 130, err
     assert "Traceback" not in err
     assert "run the same sweep again to resume" in err
     saved = len(list((out / "runs").glob("*.parquet")))
@@ -276,3 +289,298 @@ def test_run_passes_options_to_the_scenario(tmp_path):
 
     assert main(["run", "reliability_weighting", "--tiny", "--out", str(tmp_path)]) == 0
     assert any(p.suffix == ".png" and p.stat().st_size > 0 for p in tmp_path.iterdir())
+
+
+# ---------------------------------------------------- issue 15: what new users tripped over
+
+SMALL = ["--graph", "watts_strogatz:n=30,k=4,p=0.2", "--seeds", "2", "--steps", "3",
+         "--metrics", "variance", "--n-jobs", "1"]
+
+
+def opinionsim_command(*argv, timeout=120, **kw):
+    """Run the installed ``opinionsim`` command; skip if it is not installed."""
+    exe = shutil.which("opinionsim", path=os.path.dirname(sys.executable))
+    if exe is None:
+        pytest.skip("the opinionsim console script is not installed (pip install -e .)")
+    return subprocess.run([exe, *map(str, argv)], capture_output=True, text=True,
+                          timeout=timeout, **kw)
+
+
+def one_line_error(code, err):
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("opinionsim") and "error: " in err
+    return err
+
+
+def test_item1_the_complete_graph_runs_with_the_default_metrics(tmp_path):
+    out = tmp_path / "cg"
+    done = opinionsim_command("sweep", "--graph", "complete:n=100", "--out", out, "--steps", 5,
+                              "--seeds", 2, "--temperature", "0.1,1", "--n-jobs", 1)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("not recorded: on a complete graph") == 1
+    assert not (out / "failed").exists() or not any((out / "failed").iterdir())
+    assert len(load_results(out)) == 4 and (out / "polarization_vs_temperature.png").exists()
+    done = opinionsim_command("sweep", "--graph", "complete:n=100", "--out", tmp_path / "x",
+                              "--metrics", "variance,echo_chamber_modularity", "--steps", 1)
+    one_line_error(done.returncode, done.stderr)
+    assert "metric 'echo_chamber_modularity' cannot be computed on a complete graph" \
+        in done.stderr and not (tmp_path / "x").exists()
+
+
+def test_item2_a_number_is_the_same_however_written(tmp_path, capsys):
+    out = tmp_path / "s"
+    base = [*SMALL, "--quiet", "--no-plot", "--out", str(out)]
+    assert main(["sweep", *base, "--temperature", "0.1,1"]) == 0
+    first = load_results(out)
+    stamps = {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    for spelling in ("0.1,1.0", "0.1:1:2:log", "1e-1,1e0"):
+        code, _, err = run(capsys, "sweep", *base, "--temperature", spelling)
+        assert code == 0 and err == "", err  # a resume: nothing is run again
+    assert {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()} == stamps
+    assert main(["sweep", *[a if a != str(out) else str(tmp_path / "t") for a in base],
+                 "--temperature", "0.1,1.0"]) == 0
+    pd.testing.assert_frame_equal(first, load_results(tmp_path / "t"))
+    code, _, err = run(capsys, "sweep", *base, "--temperature", "1,0.1")
+    assert "differs in: grid.temperature (order)" in one_line_error(code, err)
+
+
+def test_item2_a_sweep_of_the_old_format_is_refused_not_mixed(tmp_path, capsys):
+    out = tmp_path / "old"
+    shutil.copytree(os.path.join(os.path.dirname(__file__), "data", "sweep_format1"), out)
+    code, _, err = run(capsys, "sweep", "--graph", "watts_strogatz:n=20,k=4,p=0.2", "--seeds",
+                       "2", "--steps", "3", "--metrics", "variance", "--temperature", "0.5,1",
+                       "--out", str(out), "--quiet")
+    assert "storage format 1" in one_line_error(code, err) and "--overwrite" in err
+    assert len(list((out / "runs").iterdir())) == 4
+    code, stdout, _ = run(capsys, "plot", str(out))  # still readable
+    assert code == 0 and stdout.strip().endswith(".png")
+
+
+@pytest.mark.parametrize("argv, config, words", [
+    (["--set", "noise=-1"], None, "noise == -1.0, must be in [0, inf]"),
+    (["--vary", "noise=abc"], None, "noise == 'abc', must be a real number"),
+    ([], '[grid]\ntemperature = "abc"\n', "error: temperature "),
+    (["--set", "n_agents=10"], None, "n_agents == 10 is given with a graph"),
+    (["--set", "rule=bounded_confidence"], None, "needs it"),
+    (["--graph", "file:path=GARBAGE"], None, "line 2 has 4 field(s)"),
+])
+def test_item3_model_mistakes_are_found_before_anything_is_written(tmp_path, capsys, argv,
+                                                                   config, words):
+    garbage = tmp_path / "garbage.edgelist"
+    garbage.write_text("hello world\nnot an edge list\n")
+    argv = [a.replace("GARBAGE", str(garbage)) for a in argv]
+    out = tmp_path / "o"
+    if config:
+        (tmp_path / "c.toml").write_text(config)
+        argv += ["--config", str(tmp_path / "c.toml")]
+    code, _, err = run(capsys, "sweep", *SMALL, "--temperature", "0.1,1", "--out", str(out),
+                       *argv)
+    assert words in one_line_error(code, err)
+    assert not out.exists()
+    # The corrected command then runs, with no --overwrite.
+    assert main(["sweep", *SMALL, "--temperature", "0.1,1", "--out", str(out), "--quiet"]) == 0
+
+
+def test_item4_a_garbage_edge_list_is_refused_with_its_line(tmp_path, capsys):
+    garbage = tmp_path / "garbage.edgelist"
+    garbage.write_text("hello world\nnot an edge list\n")
+    code, _, err = run(capsys, "sweep", *SMALL, "--graph", f"file:path={garbage}",
+                       "--out", str(tmp_path / "o"))
+    assert "line 2 has 4 field(s)" in one_line_error(code, err)
+
+
+def test_item5_huge_inputs_are_one_line_not_a_traceback(tmp_path, capsys):
+    code, _, err = run_exit(capsys, "sweep", *SMALL, "--steps", "99999999999999999999",
+                            "--out", str(tmp_path / "a"))
+    assert "must be an integer <= 1e+15" in one_line_error(code, err)
+    code, _, err = run(capsys, "sweep", *SMALL, "--steps", "10000000000000", "--record-every",
+                       "1", "--out", str(tmp_path / "b"))
+    assert "this sweep would need about" in one_line_error(code, err) and "memory" in err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    done = opinionsim_command("run", "media", "--seed", "-1")
+    assert "--seed: -1 must be >= 0" in one_line_error(done.returncode, done.stderr)
+
+
+def test_item5_a_damaged_sweep_json_is_one_line(tmp_path, capsys):
+    out = tmp_path / "p"
+    assert main(["sweep", *SMALL, "--temperature", "0.1,1", "--out", str(out), "-q"]) == 0
+    record = json.loads((out / "sweep.json").read_text())
+    record["spec"]["steps"] = "abc"
+    (out / "sweep.json").write_text(json.dumps(record))
+    code, _, err = run(capsys, "plot", str(out))
+    assert "has an invalid spec: steps == 'abc'" in one_line_error(code, err)
+
+
+def run_exit(capsys, *argv):
+    """``run`` for input that argparse itself refuses (it exits)."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("line, words", [
+    ('plot = "no"', "plot = 'no' must be true or false"),
+    ('quiet = "false"', "quiet = 'false' must be true or false"),
+    ("overwrite = 1", "overwrite = 1 must be true or false"),
+    ('steps = 2.5', "steps = 2.5 must be an integer or a string"),
+    ('n-jobs = "2"', "n-jobs = '2' must be an integer"),
+    ('dim = 0', "argument --dim: 0 must be >= 1"),
+    ('affinity = "cosy"', "invalid choice: 'cosy'"),
+    ('temperature = [0.1, true]', "must be a non-empty list"),
+    ('config = "other.toml"', "unknown setting 'config'"),
+])
+def test_item6_config_values_are_checked_as_the_flags_are(tmp_path, capsys, line, words):
+    (tmp_path / "c.toml").write_text(line + "\n")
+    code, _, err = run(capsys, "sweep", *SMALL, "--out", str(tmp_path / "o"), "--config",
+                       str(tmp_path / "c.toml"))
+    assert words in one_line_error(code, err) and "--config" in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("line, plotted, quiet", [
+    ("no-plot = true", False, False), ("no_plot = true", False, False),
+    ("plot = false", False, False), ("no-plot = false", True, False),
+    ("quiet = true", True, True), ("quiet = false", True, False),
+])
+def test_item6_keys_are_the_long_flag_names(tmp_path, capsys, line, plotted, quiet):
+    (tmp_path / "c.toml").write_text(f'{line}\nsteps = 2\nseeds = [0, 1]\n'
+                                     'temperature = [0.1, 1]\n[set]\nnoise = 0.0\n')
+    out = tmp_path / "o"
+    code, _, err = run(capsys, "sweep", *SMALL[:2], "--metrics", "variance", "--n-jobs", "1",
+                       "--out", str(out), "--config", str(tmp_path / "c.toml"))
+    assert code == 0, err
+    assert (out / "polarization_vs_temperature.png").exists() == plotted
+    assert (err == "") == quiet
+    df = load_results(out)
+    assert (df.step == 2).all() and df.replicate.unique().tolist() == [0, 1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("whole_group", [False, True], ids=["to the sweep", "to its group"])
+def test_item7_sigterm_keeps_the_runs_says_how_to_resume_and_exits_143(tmp_path, whole_group):
+    import signal
+    import time
+
+    from test_sweep import _live_processes_in_group
+
+    exe = shutil.which("opinionsim", path=os.path.dirname(sys.executable))
+    if exe is None:
+        pytest.skip("the opinionsim console script is not installed (pip install -e .)")
+    out = tmp_path / "t"
+    argv = [*LONG_SWEEP, "--out", str(out), "--no-plot"]
+    if whole_group:  # as SLURM does at the time limit
+        def send(proc):
+            os.killpg(proc.pid, signal.SIGTERM)
+    else:
+        def send(proc):
+            proc.send_signal(signal.SIGTERM)
+    code, err, pid = signal_after_three_runs([exe, *argv], out, send)
+    assert code == 143, err
+    assert "Traceback" not in err and "leaked" not in err and "Warning" not in err, err
+    saved = len(list((out / "runs").glob("*.parquet")))
+    assert f"stopped by SIGTERM: {saved} of 24 runs are saved in {str(out)!r}; run the same " \
+           "sweep again to resume." in err
+    assert not list((out / "failed").iterdir())  # the stopped runs are not failures
+    assert not list((out / "runs").glob(".*.tmp"))
+    time.sleep(1.0)
+    assert _live_processes_in_group(pid) == []  # no worker left behind
+    assert main(argv) == 0 and len(load_results(out)) == 24  # the same command resumes
+
+
+def test_item8_a_fifo_or_a_device_as_the_graph_file_is_refused_at_once(tmp_path, capsys):
+    fifo = tmp_path / "g.edgelist"
+    os.mkfifo(fifo)
+    for spec, what in [(f"file:path={fifo}", "a FIFO"),
+                       ("file:path=/dev/zero,format=edgelist", "a character device")]:
+        code, _, err = run(capsys, "sweep", *SMALL, "--graph", spec, "--out",
+                           str(tmp_path / "o"))
+        assert f"is {what}" in one_line_error(code, err) and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("flag, value", [("--temperature", "0.1,,0.2"),
+                                         ("--temperature", "0.1,"),
+                                         ("--vary", "noise=0,,0.1"), ("--seeds", "0,,1"),
+                                         ("--metrics", "variance,,max_change")])
+def test_item8_an_empty_item_in_a_list_is_refused(tmp_path, capsys, flag, value):
+    code, _, err = run(capsys, "sweep", *SMALL, flag, value, "--out", str(tmp_path / "o"))
+    assert "has an empty item" in one_line_error(code, err)
+
+
+def test_item8_complex_initial_opinions_are_refused():
+    import warnings
+
+    import numpy as np
+
+    from opinionsim import OpinionModel, OpinionSimError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not a mere ComplexWarning
+        with pytest.raises(OpinionSimError, match="initial_opinions has complex values"):
+            OpinionModel(n_agents=3, initial_opinions=np.array([1 + 1j, 2, 3]))
+
+
+def test_item8_a_log_gets_a_few_summary_lines_not_a_bar(tmp_path):
+    done = opinionsim_command("sweep", *SMALL, "--temperature", "0.01:1:20:log", "--out",
+                              tmp_path / "o")
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) <= 6 and "\r" not in done.stderr, lines
+    assert lines[0] == "sweep: 40 runs" and "40/40 runs finished" in done.stderr
+    assert [line.split()[1] for line in lines[1:4]] == ["10/40", "20/40", "30/40"]
+
+
+def test_item8_a_single_point_says_why_there_is_no_curve(tmp_path, capsys):
+    code, _, err = run(capsys, "sweep", *SMALL, "--temperature", "0.1", "--out",
+                       str(tmp_path / "o"))
+    assert code == 0 and "no plot: the sweep has a single point (temperature=0.1)" in err
+    assert not list(tmp_path.glob("o/*.png"))
+
+
+def test_item8_plot_answers_with_its_own_hue_flag(tmp_path, capsys):
+    out = tmp_path / "two"
+    assert main(["sweep", *SMALL, "--temperature", "0.1,1", "--vary", "noise=0,0.1", "--out",
+                 str(out), "--no-plot", "-q"]) == 0
+    code, _, err = run(capsys, "plot", str(out))
+    assert "the sweep also varies 'noise' (2 values); add --hue noise" in one_line_error(code,
+                                                                                          err)
+    assert "np." not in err and not list(out.glob("*.png"))
+    code, stdout, _ = run(capsys, "plot", str(out), "--hue", "noise")
+    assert code == 0 and stdout.strip().endswith(".png")
+
+
+def test_steps_converge_on_the_command_line_and_in_a_config(tmp_path, capsys):
+    argv = ["sweep", "--graph", "complete:n=20", "--seeds", "2", "--metrics", "variance",
+            "--n-jobs", "1", "--temperature", "0.5,inf", "-q"]
+    assert main([*argv, "--steps", "converge:tol=1e-3,max=300", "--out",
+                 str(tmp_path / "a")]) == 0
+    df = load_results(tmp_path / "a")
+    assert list(df.columns[-2:]) == ["converged_step", "converged"] and df.converged.all()
+    (tmp_path / "c.toml").write_text('steps = "converge:max=300,tol=0.001"\n')
+    assert main([*argv, "--config", str(tmp_path / "c.toml"), "--out",
+                 str(tmp_path / "b")]) == 0
+    pd.testing.assert_frame_equal(df, load_results(tmp_path / "b"))
+    code, _, err = run(capsys, *argv, "--steps", "converge:tol=1e-3,max=300", "--set",
+                       "noise=0.1", "--out", str(tmp_path / "c"))
+    assert "convergence is not defined here" in one_line_error(code, err) and "noise" in err
+
+
+def test_plot_refuses_an_image_format_it_cannot_write(tmp_path, capsys):
+    # Found by tests/test_fuzz.py: matplotlib's ValueError reached the user as a traceback.
+    out = tmp_path / "p"
+    assert main(["sweep", *SMALL, "--temperature", "0.1,1", "--out", str(out), "-q",
+                 "--no-plot"]) == 0
+    code, _, err = run(capsys, "plot", str(out), "--out", str(tmp_path / "figure.xyz"))
+    assert "cannot write a .xyz image; use one of" in one_line_error(code, err)
+    assert not (tmp_path / "figure.xyz").exists()
+
+
+def test_a_sweep_over_a_string_parameter_is_plotted(tmp_path, capsys):
+    # Found by tests/test_fuzz.py: pandas' string dtype of a varied affinity broke the figure.
+    out = tmp_path / "s"
+    code, _, err = run(capsys, "sweep", *SMALL, "--temperature", "1.0", "--vary",
+                       "affinity=dot,cosine", "--out", str(out))
+    assert code == 0 and "Traceback" not in err, err
+    assert (out / "polarization_vs_affinity.png").stat().st_size > 5000

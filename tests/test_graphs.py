@@ -153,3 +153,51 @@ def test_fingerprint():
     assert graph_fingerprint(A) == graph_fingerprint(sp.csr_matrix(A))
     with pytest.raises(OpinionSimError, match="networkx graph"):
         graph_fingerprint(np.eye(3))
+
+
+@pytest.mark.parametrize("name, text, words", [
+    ("garbage.edgelist", "hello world\nnot an edge list\n", "line 2 has 4 field(s)"),
+    ("one.txt", "0 1\n# a comment\n\n7\n", "line 4 has 1 field(s)"),
+    ("bad.csv", "0,1\n1,,2\n", "line 2 has 3 field(s)"),
+    ("words.edges", "0 1 heavy\n", "line 1 has 3 field(s)"),
+    ("latin1.edgelist", "0 1\n\xe9t\xe9 2\n", "line 2 is not UTF-8 text"),
+    ("nul.adjlist", "0 1 2\n1\x002\n", "line 2 holds binary data"),
+])
+def test_a_file_that_is_not_its_format_is_refused_with_the_line(tmp_path, name, text, words):
+    path = tmp_path / name
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(OpinionSimError) as info:
+        build_graph({"kind": "file", "path": str(path)}, seed=0)
+    assert words in str(info.value) and str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("text, edges", [
+    ("0 1\n1 2  # trailing comment\n", 2),
+    ("0 1 2.5\n1 2 {'weight': 1.0}\n", 2),           # a weight, nx.write_edgelist's data
+    ("alice bob\nbob carol\n", 2),                   # named nodes are fine
+])
+def test_valid_edge_lists_still_read(tmp_path, text, edges):
+    path = tmp_path / "g.edgelist"
+    path.write_text(text)
+    assert build_graph({"kind": "file", "path": str(path)}, seed=0)["graph"]. \
+        number_of_edges() == edges
+    written = tmp_path / "w.edgelist"
+    nx.write_edgelist(nx.karate_club_graph(), written)  # with its {data}
+    assert build_graph({"kind": "file", "path": str(written)}, seed=0)["graph"]. \
+        number_of_edges() == 78
+
+
+def test_devices_and_fifos_are_refused_at_once(tmp_path):
+    import os
+
+    from opinionsim.graphs import graph_file_sha256
+
+    fifo = tmp_path / "pipe.edgelist"
+    os.mkfifo(fifo)  # opening it for reading would block forever
+    for path, what in [(str(fifo), r"a FIFO \(named pipe\)"), ("/dev/zero", "a character device"),
+                       (str(tmp_path), "a directory")]:
+        for read in (lambda p: build_graph({"kind": "file", "path": p, "format": "edgelist"},
+                                           seed=0),
+                     graph_file_sha256):
+            with pytest.raises(OpinionSimError, match=f"is {what}, not a regular file"):
+                read(path)

@@ -295,10 +295,14 @@ def test_unsendable_metric_functions_are_refused_before_running():
     assert len(small(metrics={"v": lambda m: 1.0}, n_jobs=1)) == 6  # in-process is fine
 
 
+def always_fails(model):
+    raise RuntimeError("metric failed")
+
+
 def test_every_run_failing_raises(tmp_path):
-    with pytest.raises(OpinionSimError, match="all 6 runs failed; the first: OpinionSimError: "
-                                              "temperature == -1.0"):
-        small(grid={"temperature": [-1.0, -2.0, -3.0]}, out=tmp_path)
+    with pytest.raises(OpinionSimError, match="all 6 runs failed; the first: RuntimeError: "
+                                              "metric failed"):
+        small(metrics={"v": always_fails}, out=tmp_path)
     assert len(list((tmp_path / "failed").glob("*.json"))) == 6
 
 
@@ -381,3 +385,78 @@ def test_load_results_of_a_partial_sweep(tmp_path):
         warnings.simplefilter("error")
         small(out=tmp_path)  # redoes the missing run quietly
     assert len(load_results(tmp_path)) == 6
+
+
+# ------------------------------------------------------------------------- steady states
+
+
+def test_converge_stops_at_the_closed_form_step():
+    # DeGroot on a complete graph with self-attention: x - mean halves every step, so the
+    # largest change at step t is 0.5**t · max|x0 - mean|, against tol × the initial spread.
+    tol, seeds = 1e-5, [0, 1, 2, 3]
+    df = sweep({"n_agents": 40, "temperature": float("inf")}, {"step_size": [0.5]}, seeds=seeds,
+               steps=f"converge:tol={tol},max=500", metrics=["variance"], n_jobs=1,
+               progress=False)
+    assert list(df.columns[-2:]) == ["converged_step", "converged"]
+    assert df.converged.all() and (df.step == df.converged_step).all()
+    for _, row in df.iterrows():
+        x0 = OpinionModel(n_agents=40, seed=int(row.seed)).initial_opinions[:, 0]
+        expected = int(np.ceil(np.log2(np.abs(x0 - x0.mean()).max() / (tol * x0.std()))))
+        assert row.converged_step == expected
+
+
+def test_converge_records_its_steps_and_says_when_it_did_not(tmp_path):
+    kw = dict(params={"n_agents": 30, "temperature": float("inf")}, grid={"step_size": [0.1, 0.9]},
+              seeds=2, steps="converge:tol=1e-4,max=60,check_every=5", record_every=20,
+              out=tmp_path)
+    df = small(**kw)
+    last = df.groupby(["step_size", "replicate"]).tail(1)
+    assert last.converged.tolist() == [False, False, True, True]  # a = 0.1 needs ~90 steps
+    assert (last.converged_step[~last.converged] == 60).all()    # censored at max
+    assert (last.converged_step[last.converged] % 5 == 0).all()  # checked every 5 steps
+    for (_, _), run in df.groupby(["step_size", "replicate"]):
+        end = run.converged_step.iloc[0]
+        assert run.step.tolist() == sorted({*range(0, end + 1, 20), end})
+        assert (run.converged_step == end).all()
+    pd.testing.assert_frame_equal(df, load_results(tmp_path))
+    pd.testing.assert_frame_equal(df, small(**kw))  # a resume reads every run back
+    parallel = small(**{**kw, "out": None}, n_jobs=2)
+    pd.testing.assert_frame_equal(df, parallel)    # same bits whatever the workers
+
+
+def test_a_tampered_convergence_record_is_redone(tmp_path):
+    import pyarrow.parquet as pq
+
+    kw = dict(params={"n_agents": 10, "temperature": float("inf")}, grid={}, seeds=1,
+              steps="converge:tol=1e-3,max=100", out=tmp_path)
+    df = small(**kw)
+    path = next((tmp_path / "runs").glob("*.parquet"))
+    table = pq.read_table(path)
+    bad = table.set_column(table.schema.get_field_index("converged_step"), "converged_step",
+                           [[int(df.converged_step.iloc[0]) + 1]])
+    pq.write_table(bad.replace_schema_metadata(table.schema.metadata), path)
+    with pytest.warns(RuntimeWarning, match="1 run file"):
+        assert load_results(tmp_path).attrs["missing"] == 1
+    pd.testing.assert_frame_equal(small(**kw), df)
+
+
+def test_converge_is_refused_with_noise():
+    with pytest.raises(OpinionSimError, match="convergence is not defined here .*noise == 0.1"):
+        small(grid={"noise": [0.0, 0.1]}, steps="converge:tol=1e-3,max=10")
+    with pytest.raises(OpinionSimError, match="convergence is not defined here .*random_async"):
+        small(params={**PARAMS, "activation": "random_async", "activation_rate": 0.5},
+              steps="converge:tol=1e-3,max=10")
+    with pytest.raises(OpinionSimError, match="converged_step"):
+        small(steps="converge:tol=1e-3,max=10", metrics={"converged_step": "variance"})
+
+
+def test_a_sweep_run_is_the_models_run_until():
+    from opinionsim import conditions
+
+    df = small(params={"n_agents": 12, "dim": 2}, grid={"temperature": [0.3]}, seeds=[4],
+               steps="converge:tol=1e-3,max=400,check_every=3", metrics=["variance"])
+    model = OpinionModel(n_agents=12, dim=2, temperature=0.3, seed=int(df.seed.iloc[0]))
+    steps, converged = model.run_until(conditions.max_change(1e-3), max_steps=400,
+                                       check_every=3)
+    assert (df.converged_step.iloc[0], df.converged.iloc[0]) == (steps, converged)
+    assert df.variance.iloc[0] == float(np.sum(model.opinions.var(axis=0)))

@@ -13,7 +13,8 @@ imports nothing heavy until it runs, so ``opinionsim --help`` stays quick.
 
 Exit status: 0 on success; 1 when some runs of a sweep failed (they are
 recorded and retried on resume); 2 for bad input (one line on stderr,
-``opinionsim: error: ...``, never a traceback); 130 when interrupted.
+``opinionsim: error: ...``, never a traceback); 130 when interrupted (Ctrl-C),
+143 when terminated (SIGTERM, as batch schedulers send at the time limit).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import textwrap
 from .._errors import OpinionSimError
 from . import app, plot, scenarios
 from . import sweep as _sweep_command
-from ._common import Command, UsageError, parse_values
+from ._common import Command, OneLineParser, UsageError, parse_values
 from .sweep import SWEEP_DEFAULTS, _build_sweep, _sweep_settings  # noqa: F401 - re-exported
 
 __all__ = ["main", "build_parser", "COMMANDS", "Command", "SWEEP_DEFAULTS", "UsageError",
@@ -41,26 +42,18 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        hint = self.prog.split()[-1] if self.prog != "opinionsim" else ""
-        sys.stderr.write(f"{self.prog}: error: {message} "
-                         f"(see 'opinionsim {hint + ' ' if hint else ''}--help')\n")
-        sys.exit(2)
-
-
 def build_parser():
     """The ``opinionsim`` argument parser, one subparser per entry of :data:`COMMANDS`."""
     from .._version import __version__
 
-    parser = _Parser(prog="opinionsim",
-                     description="Opinion dynamics via attention: sweeps, plots, scenarios, "
-                                 "an explorer in the browser.",
-                     epilog="Exit status: 0 ok, 1 some runs failed, 2 bad input, "
-                            "130 interrupted.")
+    parser = OneLineParser(prog="opinionsim",
+                           description="Opinion dynamics via attention: sweeps, plots, "
+                                       "scenarios, an explorer in the browser.",
+                           epilog="Exit status: 0 ok, 1 some runs failed, 2 bad input, "
+                                  "130 interrupted, 143 terminated (SIGTERM).")
     parser.add_argument("--version", action="version", version=f"opinionsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
-                                parser_class=_Parser)
+                                parser_class=OneLineParser)
     for name, command in COMMANDS.items():
         description = textwrap.fill(command.description, 79) if command.description else None
         p = sub.add_parser(name, help=command.help, description=description,

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["UsageError", "Command", "parse_values", "key_value", "int_arg"]
+__all__ = ["UsageError", "OneLineParser", "Command", "parse_values", "split_items", "key_value",
+           "int_arg"]
+
+
+#: The most values a start:stop:num range may give.
+MAX_RANGE = 100_000
 
 
 class UsageError(Exception):
     """Bad command-line input: reported on one line, exit status 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit status 2), never the usage."""
+
+    def error(self, message):
+        hint = " ".join(self.prog.split()[1:])
+        sys.stderr.write(f"{self.prog}: error: {' '.join(message.split())} "
+                         f"(see 'opinionsim {hint + ' ' if hint else ''}--help')\n")
+        sys.exit(2)
 
 
 @dataclass(frozen=True)
@@ -62,8 +78,9 @@ def parse_values(text, name="values"):
             raise UsageError(f"{name} range {text!r} must be start:stop:num[:log|lin] with "
                              "numbers start, stop and an integer num, e.g. 0.01:10:24:log"
                              ) from None
-        if num < 1 or not (math.isfinite(start) and math.isfinite(stop)):
-            raise UsageError(f"{name} range {text!r}: num must be >= 1 and start, stop finite.")
+        if not 1 <= num <= MAX_RANGE or not (math.isfinite(start) and math.isfinite(stop)):
+            raise UsageError(f"{name} range {text!r}: num must be in [1, {MAX_RANGE}] and "
+                             "start, stop finite.")
         if spacing == "log":
             if start <= 0 or stop <= 0:
                 raise UsageError(f"{name} range {text!r}: a log range needs start, stop > 0.")
@@ -73,10 +90,24 @@ def parse_values(text, name="values"):
         else:
             raise UsageError(f"{name} range {text!r}: spacing {parts[3]!r} must be log or lin.")
         return [float(f"{v:.12g}") for v in values]
-    values = [parse_value(t) for t in text.split(",") if t.strip()]
-    if not values:
+    return [parse_value(t) for t in split_items(text, name)]
+
+
+def split_items(text, name):
+    """The comma-separated items of ``text``; an empty one (``"a,,b"``, ``"a,"``) is refused.
+
+    Examples
+    --------
+    >>> split_items(" 0.1, 0.2 ", "temperature")
+    ['0.1', '0.2']
+    """
+    items = [t.strip() for t in str(text).split(",")]
+    if not any(items):
         raise UsageError(f"{name} == {text!r} lists no values.")
-    return values
+    if not all(items):
+        raise UsageError(f"{name} == {text!r} has an empty item (item {items.index('') + 1}); "
+                         "separate the values by single commas.")
+    return items
 
 
 def key_value(text, flag):
@@ -89,6 +120,7 @@ def key_value(text, flag):
 
 
 def int_arg(low):
+    """An argparse ``type``: an integer ``>= low``."""
     def convert(text):
         try:
             value = int(text)
@@ -98,4 +130,5 @@ def int_arg(low):
             raise argparse.ArgumentTypeError(f"{value} must be >= {low}")
         return value
 
+    convert.toml_types = (int,)  # what a --config file may give for it
     return convert

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 
-from ._common import Command, UsageError
+from ._common import Command, UsageError, split_items
 
 __all__ = ["COMMAND", "PLOT_NAME", "save_curve"]
 
@@ -14,8 +14,10 @@ PLOT_NAME = "polarization_vs_{x}.png"
 
 def save_curve(table, path, *, x, hue=None, y=None):
     """Draw a sweep table's metrics against ``x`` (one panel each) into the image ``path``."""
+    import pandas as pd
     from matplotlib.figure import Figure
 
+    from ..experiments.spec import CONVERGE_COLUMNS, parse_steps
     from ..plotting import (
         band_note,
         curve_figsize,
@@ -25,13 +27,25 @@ def save_curve(table, path, *, x, hue=None, y=None):
         sweep_title,
     )
 
-    metrics = list(table.columns[list(table.columns).index("step") + 1:])
+    metrics = [c for c in table.columns[list(table.columns).index("step") + 1:]
+               if c not in CONVERGE_COLUMNS]
     ys = default_curve_metrics(metrics) if y is None else y
     fig = Figure(figsize=curve_figsize(len(ys)), layout="constrained")
     axes = fig.subplots(1, len(ys), squeeze=False)[0]
-    polarization_curve(table, x=x, y=ys, hue=hue, ax=list(axes))
+    # polarization_curve reads an axis's dtype with np.issubdtype, which pandas' string dtype
+    # (a varied affinity, rule, ...) breaks; its values are drawn as objects.
+    strings = {c: object for c in (x, hue) if c in table.columns
+               and isinstance(table[c].dtype, pd.StringDtype)}
+    polarization_curve(table.astype(strings) if strings else table, x=x, y=ys, hue=hue,
+                       ax=list(axes))
     spec = table.attrs.get("sweep")
-    title = sweep_title(spec) if isinstance(spec, dict) else ""
+    title = ""
+    if isinstance(spec, dict):
+        until = parse_steps(spec["steps"])[1]
+        if until is not None:  # "× ≤ 5000 steps (to a steady state, tol 1e-06)"
+            spec = {**spec, "steps": f"≤ {until.max_steps}"}
+        title = sweep_title(spec) + ("" if until is None else
+                                     f" (to a steady state, tol {until.tol:g})")
     fig.suptitle(fit_title(title + (" · " if title else "") + band_note(), fig), fontsize=11)
     try:
         fig.savefig(path, dpi=130)
@@ -65,9 +79,11 @@ def _plot_main(args):
     x = args.x or ("temperature" if "temperature" in params else (params or [None])[0])
     if x is None:
         raise UsageError(f"{args.dir!r}: the sweep varies no parameter; nothing to plot.")
-    ys = [s.strip() for s in args.y.split(",") if s.strip()] if args.y else None
+    _check_varied(table, params, x, args.hue)
+    ys = split_items(args.y, "--y") if args.y else None
     if args.out:
         path = args.out
+        _check_image_format(path)
     elif ys:
         path = os.path.join(args.dir, f"{'_'.join(ys)}_vs_{x.replace('.', '_')}.png")
     else:
@@ -75,6 +91,34 @@ def _plot_main(args):
     save_curve(table, path, x=x, hue=args.hue, y=ys)
     print(path)
     return 0
+
+
+def _check_image_format(path):
+    """Refuse an image file name whose extension matplotlib cannot write (before any work)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    ext = os.path.splitext(path)[1][1:].lower()
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if ext and ext not in formats:
+        raise UsageError(f"--out {path!r}: cannot write a .{ext} image; use one of "
+                         f"{', '.join('.' + f for f in sorted(formats))}.")
+
+
+def _check_varied(table, params, x, hue):
+    """Refuse, naming this command's flags, a figure that cannot show all the sweep varies."""
+    varied = [p for p in params if table[p].nunique(dropna=False) > 1]
+    if x not in params or hue is not None and hue not in params:
+        return  # the figure says which name is not a varied parameter
+    others = [p for p in varied if p not in (x, hue)]
+    if len(others) == 1 and hue is None:
+        n = table[others[0]].nunique(dropna=False)
+        raise UsageError(f"the sweep also varies {others[0]!r} ({n} values); add --hue "
+                         f"{others[0]} to draw one line per value.")
+    if others:
+        raise UsageError(f"the sweep varies {', '.join(varied)}; a figure shows --x and one "
+                         f"--hue, so {', '.join(others)} would be mixed: select values with "
+                         "opinionsim.load_results and plot them with "
+                         "opinionsim.plotting.polarization_curve.")
 
 
 COMMAND = Command(

@@ -2,19 +2,36 @@
 
 Settings come from :data:`SWEEP_DEFAULTS`, then a ``--config`` TOML file, then
 the flags (:func:`_sweep_settings`); :func:`_build_sweep` turns them into the
-arguments of :func:`opinionsim.sweep.sweep`, which runs, stores and resumes;
-the curve is then drawn as by ``opinionsim plot``.
+arguments of :func:`opinionsim.sweep.sweep`, which checks everything, runs,
+stores and resumes; the curve is then drawn as by ``opinionsim plot``.
+
+A config file's keys are the long flag names, and each value goes through the
+same parser as the flag (:func:`_config_flags`), so a value the flag would
+refuse is refused in the file too, and a switch must be a TOML boolean.
+SIGTERM (what batch schedulers send at the time limit) stops a sweep as
+Ctrl-C does: the finished runs are kept, it says how to resume, exit 143.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 import warnings
 
 from .._errors import OpinionSimError
-from ._common import Command, UsageError, int_arg, key_value, parse_values
+from ._common import (
+    Command,
+    OneLineParser,
+    UsageError,
+    int_arg,
+    key_value,
+    parse_values,
+    split_items,
+)
 from .plot import PLOT_NAME, save_curve
 
 __all__ = ["COMMAND", "SWEEP_DEFAULTS"]
@@ -64,18 +81,29 @@ def _positive_temperatures(values):
 def _parse_seeds(value):
     if isinstance(value, bool):
         raise UsageError(f"seeds == {value!r}, must be a count or a list of integers.")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, list):
+    if isinstance(value, (int, list)):
         return value
     text = str(value).strip()
     try:
         if "," in text:
-            return [int(t) for t in text.split(",") if t.strip()]
+            return [int(t) for t in split_items(text, "seeds")]
         return int(text)
     except ValueError:
         raise UsageError(f"seeds == {text!r}, must be a count (e.g. 8) or a comma-separated "
                          "list of integers (e.g. 0,1,2).") from None
+
+
+def _steps_arg(text):
+    """``--steps``: a number of steps, or ``converge:tol=...,max=...``."""
+    from ..experiments.spec import parse_steps
+
+    try:
+        return parse_steps(text)[0]
+    except OpinionSimError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+_steps_arg.toml_types = (int, str)
 
 
 def _graph_arg(text):
@@ -99,8 +127,11 @@ def _sweep_arguments(p):
                         "graph.p=0.01:0.5:5:log (repeatable)")
     g.add_argument("--seeds", metavar="N|LIST",
                    help=f"replicates per point, or their ids as 0,1,2 (default {d['seeds']})")
-    g.add_argument("--steps", type=int_arg(0), metavar="N",
-                   help=f"steps per run (default {d['steps']})")
+    g.add_argument("--steps", type=_steps_arg, metavar="N|converge:tol=T,max=M",
+                   help=f"steps per run (default {d['steps']}), or run each to a steady "
+                        "state: converge:tol=1e-6,max=5000 stops a run once no opinion moves "
+                        "more than tol × the initial spread in a step (at most max steps; "
+                        "adds the columns converged and converged_step; not with noise)")
     g.add_argument("--record-every", type=int_arg(1), metavar="N",
                    help="also record every N steps (time series); default: final state only")
     g.add_argument("--metrics", metavar="LIST",
@@ -142,10 +173,17 @@ def _sweep_arguments(p):
                    help="no progress bar or summary")
 
 
-_CONFIG_KEYS = set(SWEEP_DEFAULTS) | {"params", "grid", "set", "vary"}
+# Tables of a --config file: fixed and varied OpinionModel arguments (like --set, --vary).
+_CONFIG_TABLES = {"set": "params", "params": "params", "vary": "grid", "grid": "grid"}
+
+# What a --config file may give for a flag whose parser does not say (toml_types):
+# a list or a number where the flag takes a comma list.
+_CONFIG_TYPES = {"temperature": (str, int, float, list), "seeds": (int, str, list),
+                 "metrics": (str, list), "graph": (str, dict)}
 
 
 def _read_config(path):
+    """A ``--config`` file as (the flags' namespace, fixed parameters, varied parameters)."""
     import tomllib
 
     try:
@@ -157,31 +195,114 @@ def _read_config(path):
         raise UsageError(f"--config {path!r} is not valid TOML: {exc}.") from None
     if isinstance(config.get("sweep"), dict):  # a [sweep] table is also fine
         config = {**{k: v for k, v in config.items() if k != "sweep"}, **config["sweep"]}
-    out = {}
+    tables = {"params": {}, "grid": {}}
+    flags = {}
     for key, value in config.items():
-        norm = key.replace("-", "_")
-        if norm not in _CONFIG_KEYS:
-            raise UsageError(f"--config {path!r}: unknown setting {key!r}; known: "
-                             f"{', '.join(sorted(_CONFIG_KEYS))}.")
-        if norm in ("params", "set", "grid", "vary") and not isinstance(value, dict):
+        table = _CONFIG_TABLES.get(key)
+        if table is None:
+            flags[key] = value
+        elif not isinstance(value, dict):
             raise UsageError(f"--config {path!r}: [{key}] must be a table of NAME = VALUE.")
-        out[{"set": "params", "vary": "grid"}.get(norm, norm)] = value
-    return out
+        else:
+            tables[table].update(value)
+    parser = _ConfigParser(path)
+    return parser.parse_args(_config_flags(parser, flags, path)), tables["params"], tables["grid"]
+
+
+class _ConfigParser(OneLineParser):
+    """The sweep's own flags, parsing what a --config file stands for; errors name the file."""
+
+    def __init__(self, path):
+        super().__init__(prog="opinionsim sweep", add_help=False)
+        self.path = path
+        _sweep_arguments(self)
+
+    def error(self, message):
+        raise UsageError(f"--config {self.path!r}: {message}.")
+
+
+def _config_flags(parser, config, path):
+    """The command line a config file's ``key = value`` pairs stand for, type-checked.
+
+    Keys are the long flag names (``n-jobs``, ``no-plot``, ``include-self``)
+    or the settings' names (``n_jobs``, ``plot``); a switch takes a TOML
+    boolean, a number flag a TOML number.
+    """
+    flags = {}
+    for action in parser._actions:  # argparse lists its actions nowhere public
+        if action.dest in ("config", "help"):
+            continue
+        for option in action.option_strings:
+            if option.startswith("--"):
+                flags[option[2:]] = (action, option)
+        flags.setdefault(action.dest.replace("_", "-"), (action, None))
+    argv = []
+    for key, value in config.items():
+        name = key.replace("_", "-")
+        if name not in flags:
+            known = sorted(set(flags) | set(_CONFIG_TABLES))
+            raise UsageError(f"--config {path!r}: unknown setting {key!r}; known: "
+                             f"{', '.join(known)}.")
+        action, option = flags[name]
+        argv += _as_flags(action, option, key, value, path)
+    return argv
+
+
+def _as_flags(action, option, key, value, path):
+    where = f"--config {path!r}: {key} = {value!r}"
+    if action.nargs == 0:  # a switch
+        if not isinstance(value, bool):
+            raise UsageError(f"{where} must be true or false (a TOML boolean, unquoted).")
+        wanted = value if option is None else value == _switch_value(action, option)
+        return [o for o in action.option_strings
+                if o.startswith("--") and _switch_value(action, o) == wanted][:1]
+    types = getattr(action.type, "toml_types", _CONFIG_TYPES.get(action.dest, (str,)))
+    if isinstance(value, bool) or not isinstance(value, types):
+        kinds = " or ".join(_TOML_NAMES[t] for t in types)
+        raise UsageError(f"{where} must be {kinds}.")
+    if isinstance(value, dict):  # a graph spec as a table
+        from ..graphs import format_graph_spec
+
+        try:
+            value = format_graph_spec(value)
+        except OpinionSimError as exc:
+            raise UsageError(f"{where}: {exc}") from None
+    if isinstance(value, list):
+        if not value or any(isinstance(v, (bool, list, dict)) for v in value):
+            raise UsageError(f"{where} must be a non-empty list of numbers or names.")
+        value = ",".join(map(_toml_text, value))
+    option = option or next(o for o in action.option_strings if o.startswith("--"))
+    return [f"{option}={_toml_text(value)}"]
+
+
+_TOML_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list",
+               dict: "a table"}
+
+
+def _switch_value(action, option):
+    """What a switch sets its setting to when given as ``option``."""
+    if isinstance(action, argparse.BooleanOptionalAction):
+        return not option.startswith("--no-")
+    return action.const
+
+
+def _toml_text(value):
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def _sweep_settings(args):
     """Defaults, then the config file, then the flags."""
     settings = dict(SWEEP_DEFAULTS)
     params, grid = {}, {}
+    layers = [args]
     if args.config:
-        config = _read_config(args.config)
-        params.update(config.pop("params", {}))
-        grid.update(config.pop("grid", {}))
-        settings.update(config)
-    for key in SWEEP_DEFAULTS:
-        value = getattr(args, key, None)
-        if value is not None:
-            settings[key] = value
+        config, params, grid = _read_config(args.config)
+        layers.insert(0, config)
+    for layer in layers:
+        for key in SWEEP_DEFAULTS:
+            value = getattr(layer, key, None)
+            if value is not None:
+                settings[key] = value
     for item in args.set or []:
         key, value = key_value(item, "--set")
         params[key] = value
@@ -207,10 +328,6 @@ def _build_sweep(settings, params, grid):
         raise UsageError(f"include_self == {settings['include_self']!r}, must be true or false.")
     model = {"graph": graph, "dim": settings["dim"], "affinity": settings["affinity"],
              "include_self": settings["include_self"]}
-    for key in ("dim", "steps", "seed"):
-        value = settings[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise UsageError(f"{key} == {value!r}, must be a non-negative integer.")
     model.update(params)
     if "temperature" in model:
         raise UsageError("temperature is set with --set or [params]; use --temperature.")
@@ -221,7 +338,7 @@ def _build_sweep(settings, params, grid):
         model.pop(key, None)  # a varied value overrides a fixed one
     metrics = settings["metrics"]
     if isinstance(metrics, str):
-        metrics = [m.strip() for m in metrics.split(",") if m.strip()]
+        metrics = split_items(metrics, "metrics")
     return {
         "params": model,
         "grid": full_grid,
@@ -286,10 +403,12 @@ def _sweep_main(args):
         kwargs["n_jobs"] = settings["n_jobs"]
     _check_writable(kwargs["out"])
     try:
-        with warnings.catch_warnings():
+        with _sigterm_as_interrupt(), warnings.catch_warnings():
             # Failures are summarised below, also with --quiet.
             warnings.simplefilter("ignore", RuntimeWarning)
             table = sweep(**kwargs)
+    except _Terminated:
+        return 143
     except KeyboardInterrupt:
         return 130
     finally:
@@ -301,18 +420,51 @@ def _sweep_main(args):
               f"see {os.path.join(kwargs['out'], 'failed')} (they are retried when the same "
               "sweep runs again).", file=sys.stderr)
     if settings["plot"]:
-        varied = [k for k, v in kwargs["grid"].items() if len(v) > 1]
-        if len(varied) > 2:
-            print(f"opinionsim: no plot: the sweep varies {len(varied)} parameters; use "
-                  f"opinionsim plot {kwargs['out']} --x NAME --hue NAME", file=sys.stderr)
-        elif varied:
-            x = "temperature" if "temperature" in varied else varied[0]
-            hue = next((k for k in varied if k != x), None)
-            path = os.path.join(kwargs["out"], PLOT_NAME.format(x=x.replace(".", "_")))
-            save_curve(table, path, x=x, hue=hue)
-            if kwargs["progress"]:
-                print(f"plot: {path}", file=sys.stderr)
+        _plot(table, kwargs)
     return 1 if failures else 0
+
+
+def _plot(table, kwargs):
+    """Draw the sweep's curve as ``opinionsim plot`` would, or say why there is none."""
+    varied = [k for k, v in kwargs["grid"].items() if len(v) > 1]
+    if len(varied) > 2:
+        print(f"opinionsim: no plot: the sweep varies {len(varied)} parameters; use "
+              f"opinionsim plot {kwargs['out']} --x NAME --hue NAME", file=sys.stderr)
+    elif not varied:
+        if kwargs["progress"]:
+            point = ", ".join(f"{k}={v[0]}" for k, v in kwargs["grid"].items())
+            print(f"opinionsim: no plot: the sweep has a single point ({point}), so there is no "
+                  f"curve to draw; its numbers are in {kwargs['out']} "
+                  "(opinionsim.load_results).", file=sys.stderr)
+    else:
+        x = "temperature" if "temperature" in varied else varied[0]
+        hue = next((k for k in varied if k != x), None)
+        path = os.path.join(kwargs["out"], PLOT_NAME.format(x=x.replace(".", "_")))
+        save_curve(table, path, x=x, hue=hue)
+        if kwargs["progress"]:
+            print(f"plot: {path}", file=sys.stderr)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so that the sweep stops the same way."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Within the block, SIGTERM raises :class:`_Terminated` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: let the cleanup finish
+        raise _Terminated("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _n_runs(table):
@@ -352,13 +504,20 @@ COMMAND = Command(
   opinionsim sweep --temperature 0.01:10:24:log --seeds 16 --out results/big
   opinionsim sweep --vary noise=0,0.01,0.05 --set step_size=0.3
   opinionsim sweep --graph stochastic_block:sizes=[500,500],p_in=0.02,p_out=0.001
+  opinionsim sweep --steps converge:tol=1e-6,max=5000   run each to a steady state
   opinionsim sweep --scheduler tcp://host:8786     on a Dask cluster
   opinionsim plot results/sweep --y variance,attention_entropy
 
 --config FILE (TOML): top-level keys are the long flag names (steps = 300,
-n-jobs = 2, temperature = "0.01:10:24:log" or a list, graph = "..."), plus a
-[params] table of fixed and a [grid] table of varied OpinionModel arguments
-(like --set and --vary). Flags override the file.
+n-jobs = 2, temperature = "0.01:10:24:log" or a list, graph = "...",
+no-plot = true, steps = "converge:tol=1e-6,max=5000"), each checked as the
+flag is (switches take true/false), plus a [params] (or [set]) table of fixed
+and a [grid] (or [vary]) table of varied OpinionModel arguments (like --set
+and --vary). Flags override the file.
+
+Everything is checked (one stand-in model per point, and the memory the runs
+need) before anything is written. SIGTERM, like Ctrl-C, keeps the finished
+runs and says how to resume (exit 143).
 
 Results: DIR/sweep.json (the spec), DIR/runs/<run>.parquet (one file per
 finished run; pandas.read_parquet(DIR + "/runs") reads them all, and

@@ -15,7 +15,8 @@ Never more workers than tasks. With ``executor=`` (any
 Local workers. A :class:`~concurrent.futures.ProcessPoolExecutor` whose workers
 are forked when this process has a single thread (Linux), and otherwise started
 by a ``forkserver`` (or ``spawn``), see :func:`start_method`. Each worker
-ignores Ctrl-C (the parent stops the pool), caps its numeric thread pools at
+ignores Ctrl-C and SIGTERM (a scheduler sends those to every process of a job;
+the parent decides, and stops the pool), caps its numeric thread pools at
 ``cores // workers``, receives ``common`` once, and ends by itself if the
 parent dies. Everything sent to a worker must therefore be importable there:
 :func:`check_sendable` refuses lambdas, nested functions and functions of an
@@ -241,8 +242,12 @@ _WORKER_COMMON = {}
 
 
 def _init_worker(threads, key, common):
-    """Local pool worker: leave Ctrl-C to the parent, cap numeric threads, keep the common data."""
+    """Local pool worker: leave Ctrl-C and SIGTERM to the parent, cap numeric threads, keep the
+    common data."""
+    # Otherwise a signal sent to the whole process group (Ctrl-C; a batch scheduler's
+    # SIGTERM) would kill the runs in flight before the parent could stop them cleanly.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # A forked worker must not keep the parent's sweep directory locked.
     from .storage import close_inherited_locks
 
@@ -276,9 +281,12 @@ def _exit_with_parent(interval=0.5):
 
 
 def _stop_pool(pool):
-    """Stop a local pool now, abandoning the tasks in flight (their results are not wanted)."""
-    if hasattr(pool, "terminate_workers"):  # Python >= 3.14
-        pool.terminate_workers()
+    """Stop a local pool now, abandoning the tasks in flight (their results are not wanted).
+
+    Workers ignore SIGTERM, so they are killed (SIGKILL).
+    """
+    if hasattr(pool, "kill_workers"):  # Python >= 3.14
+        pool.kill_workers()
         return
     processes = getattr(pool, "_processes", None)
     if not processes:
@@ -287,5 +295,5 @@ def _stop_pool(pool):
     # Kill the workers first and let the pool's own thread fail the pending futures:
     # cancelling them first trips a CPython 3.11 bug (InvalidStateError in that thread).
     for proc in list(processes.values()):
-        proc.terminate()
+        proc.kill()
     pool.shutdown(wait=True)

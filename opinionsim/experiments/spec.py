@@ -7,6 +7,14 @@ form that is equal exactly when the parameter is. The spec's hash identifies
 the sweep on disk; the *plan* lists its runs, one per (point, replicate), each
 with its run id and model seed.
 
+Canonical values. A parameter of :data:`opinionsim.dynamics.PARAMETERS` is
+stored as its :meth:`~opinionsim.dynamics.Param.check` returns it (so
+``temperature`` 1 is 1.0), and every hash reads numbers by value: an integral
+float hashes as the integer (``1 == 1.0 == 1e0``), so a grid hashes the same
+however it was spelled (``0.1:1:2:log`` or ``0.1,1``). Sweeps stored before
+this rule (storage format 1) are read by :func:`~opinionsim.sweep.load_results`
+with the old hashing (``legacy=True``) and never resumed.
+
 Seeds. Two words, one meaning each, in :func:`~opinionsim.sweep.sweep` and in
 :func:`~opinionsim.causal.causal_effect` alike:
 
@@ -34,15 +42,18 @@ import hashlib
 import inspect
 import itertools
 import json
+import math
 from numbers import Integral, Real
 
 import numpy as np
 
 from .._errors import OpinionSimError
 
-__all__ = ["SWEEP_METRICS", "RUN_COLUMNS", "default_metrics", "check_int", "check_seed",
-           "check_seeds", "run_seed", "hash_spec", "same_spec", "plan_runs", "expected_steps",
-           "prepare", "Run"]
+__all__ = ["SWEEP_METRICS", "RUN_COLUMNS", "CONVERGE_COLUMNS", "MAX_STEPS", "default_metrics",
+           "check_int", "check_seed", "check_seeds", "Converge", "parse_steps", "run_seed",
+           "hash_spec", "same_spec", "by_value", "plan_runs", "expected_steps", "n_recorded",
+           "rows_check",
+           "resolve_point", "prepare", "check_stored_spec", "Run"]
 
 #: Metrics a sweep records by default, after the model's DEFAULT_REPORTERS,
 #: when they are registered in :data:`opinionsim.reporters.REPORTERS`.
@@ -51,6 +62,15 @@ SWEEP_METRICS = ("polarization_index", "neighbor_correlation", "attention_entrop
 
 #: Columns every sweep table has between the varied parameters and the metrics.
 RUN_COLUMNS = ("replicate", "seed", "step")
+
+#: Columns after the metrics when runs go to convergence (``steps="converge:..."``).
+CONVERGE_COLUMNS = ("converged_step", "converged")
+
+#: The most steps a run may be given: far beyond any run that ends, and within int64.
+MAX_STEPS = 10**15
+
+#: The most runs one sweep may plan (points × replicates): each is a file on disk.
+MAX_RUNS = 10**7
 
 # OpinionModel arguments that the sweep sets itself.
 _RESERVED = {
@@ -81,8 +101,8 @@ def default_metrics():
 # ============================================================================= validators
 
 
-def check_int(name, value, *, low):
-    """``value`` as an int if it is an integer ``>= low`` (not a bool); raise otherwise.
+def check_int(name, value, *, low, high=None):
+    """``value`` as an int if it is an integer in ``[low, high]`` (not a bool); raise otherwise.
 
     Examples
     --------
@@ -91,6 +111,8 @@ def check_int(name, value, *, low):
     """
     if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
         raise OpinionSimError(f"{name} == {value!r}, must be an integer >= {low}.")
+    if high is not None and value > high:
+        raise OpinionSimError(f"{name} == {value!r}, must be an integer <= {high:.0e}.")
     return int(value)
 
 
@@ -112,9 +134,9 @@ def check_seeds(seeds):
     a copy of the same run, not a replication.
     """
     if isinstance(seeds, Integral) and not isinstance(seeds, bool):
-        if seeds < 1:
-            raise OpinionSimError(f"seeds == {seeds!r}, must be >= 1 (a count) or a list of "
-                                  "replicate ids.")
+        if not 1 <= seeds <= MAX_RUNS:
+            raise OpinionSimError(f"seeds == {seeds!r}, must be a count in [1, {MAX_RUNS:.0e}] "
+                                  "or a list of replicate ids.")
         return list(range(int(seeds)))
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
         raise OpinionSimError(f"seeds == {seeds!r}, must be a count (int) or a list of "
@@ -136,17 +158,36 @@ def check_seeds(seeds):
 # =========================================================================== seeds, hashes
 
 
-def _hash_json(obj):
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=True)
+def by_value(obj):
+    """``obj`` with every number written by its value: an integral float as the integer.
+
+    So ``1``, ``1.0`` and ``1e0`` hash alike, as they compare equal. Booleans
+    stay booleans (``True`` is a switch, not the number 1).
+    """
+    if isinstance(obj, float) and obj.is_integer() and abs(obj) < 2**63:
+        return int(obj)
+    if isinstance(obj, dict):
+        return {k: by_value(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [by_value(v) for v in obj]
+    return obj
+
+
+def _hash_json(obj, *, legacy=False):
+    # legacy: storage format 1 hashed numbers as written (1 and 1.0 apart).
+    text = json.dumps(obj if legacy else by_value(obj), sort_keys=True, separators=(",", ":"),
+                      allow_nan=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def run_seed(sweep_seed, point, replicate):
+def run_seed(sweep_seed, point, replicate, *, legacy=False):
     """The model seed of run ``(point, replicate)`` under the base seed ``sweep_seed``.
 
     ``point`` maps the varied parameter names to their canonical values
-    (as in ``sweep.json``; ``{}`` when nothing is varied). With
-    ``sweep_seed=None`` the model seed is ``replicate`` itself.
+    (as in ``sweep.json``; ``{}`` when nothing is varied), read by value
+    (``{"temperature": 1}`` and ``{"temperature": 1.0}`` are one point). With
+    ``sweep_seed=None`` the model seed is ``replicate`` itself. ``legacy``
+    reproduces the seeds of storage format 1, which read numbers as written.
 
     Examples
     --------
@@ -154,23 +195,25 @@ def run_seed(sweep_seed, point, replicate):
     True
     >>> run_seed(0, {"temperature": 0.1}, 3) != run_seed(0, {"temperature": 0.2}, 3)
     True
+    >>> run_seed(0, {"temperature": 1}, 3) == run_seed(0, {"temperature": 1.0}, 3)
+    True
     """
     if sweep_seed is None:
         return int(replicate)
-    h = int(_hash_json(point)[:16], 16)
+    h = int(_hash_json(point, legacy=legacy)[:16], 16)
     ss = np.random.SeedSequence(int(sweep_seed), spawn_key=(h, int(replicate)))
     return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
-def hash_spec(spec):
-    """Hash of a spec: key order matters for the grid and the metrics (the table's order), not
-    elsewhere."""
+def hash_spec(spec, *, legacy=False):
+    """Hash of a spec, numbers read by value: key order matters for the grid and the metrics
+    (the table's order), not elsewhere."""
     try:
         ordered = {**spec, "grid": list(spec["grid"].items()),
                    "metrics": list(spec["metrics"].items())}
     except (AttributeError, KeyError, TypeError):
         ordered = spec
-    return _hash_json(ordered)
+    return _hash_json(ordered, legacy=legacy)
 
 
 def same_spec(old, new):
@@ -191,26 +234,146 @@ class Run:
     seed: int
 
 
-def plan_runs(spec):
+def plan_runs(spec, *, legacy=False):
     """The runs of a spec in table order: grid order (first name slowest), then replicate."""
     names = list(spec["grid"])
     runs = []
     for values in itertools.product(*(spec["grid"][n] for n in names)):
         point = dict(zip(names, values))
-        ph = _hash_json(point)[:12]
+        ph = _hash_json(point, legacy=legacy)[:12]
         for rep in spec["replicates"]:
-            runs.append(Run(f"p{ph}-r{rep}", point, int(rep), run_seed(spec["seed"], point, rep)))
+            runs.append(Run(f"p{ph}-r{rep}", point, int(rep),
+                            run_seed(spec["seed"], point, rep, legacy=legacy)))
     return runs
 
 
 def expected_steps(steps, record_every):
-    """The steps at which a run records its metrics."""
+    """The steps at which a run of ``steps`` steps records its metrics.
+
+    Examples
+    --------
+    >>> expected_steps(5, 2).tolist(), expected_steps(5, None).tolist()
+    ([0, 2, 4, 5], [5])
+    """
     if record_every is None:
         return np.array([steps], dtype=np.int64)
     s = np.arange(0, steps + 1, record_every, dtype=np.int64)
     if s[-1] != steps:
         s = np.append(s, np.int64(steps))
     return s
+
+
+def n_recorded(steps, record_every):
+    """``len(expected_steps(steps, record_every))``, without building it."""
+    if record_every is None:
+        return 1
+    return steps // record_every + 1 + (steps % record_every != 0)
+
+
+def rows_check(spec):
+    """A function ``data -> bool``: whether a run's recorded ``step`` (and convergence record)
+    are what ``spec`` makes a run record.
+
+    With a fixed number of steps the steps are known in advance; a run to
+    convergence records up to the step it stopped at, ``converged_step``.
+    """
+    steps, until = parse_steps(spec["steps"])
+    record_every = spec["record_every"]
+    if until is None:
+        expected = expected_steps(steps, record_every)
+        return lambda data: np.array_equal(data["step"], expected)
+
+    def ok(data):
+        step, stopped = data["step"], data["converged_step"]
+        if len(step) == 0 or not 0 <= step[-1] <= until.max_steps:
+            return False
+        return (np.array_equal(step, expected_steps(int(step[-1]), record_every))
+                and bool(np.all(stopped == step[-1]))
+                and bool(np.all(data["converged"] == data["converged"][0])))
+
+    return ok
+
+
+# ======================================================================= steps: fixed or until
+
+
+@dataclasses.dataclass(frozen=True)
+class Converge:
+    """Run until the largest opinion change per step is at most ``tol`` times the initial spread.
+
+    That is ``model.run_until(opinionsim.conditions.max_change(tol),
+    max_steps=max_steps, check_every=check_every)``: a run stops at the first
+    check where the condition holds, or after ``max_steps``.
+    """
+
+    tol: float
+    max_steps: int
+    check_every: int = 1
+
+    @property
+    def text(self):
+        """The canonical spelling, as ``sweep.json`` records it."""
+        return f"converge:tol={self.tol!r},max={self.max_steps},check_every={self.check_every}"
+
+
+_CONVERGE_KEYS = {"tol": "tol", "max": "max_steps", "check_every": "check_every"}
+
+
+def parse_steps(steps):
+    """``steps`` (an int, or ``"converge:tol=...,max=...[,check_every=...]"``) checked.
+
+    Returns
+    -------
+    (int or str, Converge or None)
+        The canonical ``steps`` (an int, or the canonical converge string) and
+        the convergence rule (None for a fixed number of steps).
+
+    Examples
+    --------
+    >>> parse_steps(200)
+    (200, None)
+    >>> parse_steps("converge:max=5000,tol=1e-6")[0]
+    'converge:tol=1e-06,max=5000,check_every=1'
+    """
+    if not isinstance(steps, str):
+        return check_int("steps", steps, low=0, high=MAX_STEPS), None
+    head, _, rest = steps.strip().partition(":")
+    if head.strip() != "converge":
+        try:
+            number = int(steps)
+        except ValueError:
+            raise OpinionSimError(
+                f"steps == {steps!r}, must be a number of steps or 'converge:tol=TOL,max=MAX' "
+                "(e.g. 'converge:tol=1e-6,max=5000').") from None
+        return parse_steps(number)
+    from ..graphs import parse_value
+
+    given = {}
+    for item in filter(str.strip, rest.split(",")):
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq or key not in _CONVERGE_KEYS or key in given:
+            raise OpinionSimError(
+                f"steps == {steps!r}: {item.strip()!r} is not one of tol=, max=, check_every= "
+                "(each once), e.g. 'converge:tol=1e-6,max=5000'.")
+        given[key] = parse_value(value)
+    missing = [k for k in ("tol", "max") if k not in given]
+    if missing:
+        raise OpinionSimError(f"steps == {steps!r} needs {' and '.join(missing)}=, e.g. "
+                              "'converge:tol=1e-6,max=5000'.")
+    tol = given["tol"]
+    if isinstance(tol, bool) or not isinstance(tol, Real) or not 0 < tol < math.inf:
+        raise OpinionSimError(f"steps {steps!r}: tol == {tol!r}, must be a number > 0 (the "
+                              "largest change per step, relative to the initial spread).")
+    until = Converge(float(tol), check_int("steps max", given["max"], low=1, high=MAX_STEPS),
+                     check_int("steps check_every", given.get("check_every", 1), low=1))
+    return until.text, until
+
+
+def steps_bound(steps):
+    """The most steps a run of this (canonical) ``steps`` makes."""
+    until = parse_steps(steps)[1]
+    return steps if until is None else until.max_steps
 
 
 # =========================================================================== preparation
@@ -222,17 +385,46 @@ def _model_parameters():
     return [p for p in inspect.signature(OpinionModel.__init__).parameters if p != "self"]
 
 
+def resolve_point(params, point):
+    """The graph (a spec dict, a given graph or None) and the other model keywords of a point.
+
+    ``params`` are the sweep's fixed parameters, ``point`` a run's varied ones;
+    a varied ``graph.<key>`` changes that key of the graph spec.
+    """
+    kwargs = dict(params)
+    graph = kwargs.pop("graph", None)
+    for name, value in point.items():
+        if name == "graph":
+            graph = value
+        elif name.startswith("graph."):
+            graph = {**graph, name[len("graph."):]: value}
+        else:
+            kwargs[name] = value
+    return graph, kwargs
+
+
 def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
     """Check every argument of a sweep; return its canonical spec, its plan and the runs' data.
+
+    Besides each argument on its own, every distinct point is checked by
+    building a small stand-in model of it (see
+    :func:`~opinionsim.experiments.validate.check_points`), so that what the
+    runs would refuse is refused here, before anything is written; the named
+    metrics are tried on a stand-in. On a complete graph, default metrics that
+    need explicit edges are left out (and said so in ``notes``); asked-for ones
+    are refused, as is a metric that cannot run on the model at all.
 
     Returns
     -------
     dict
         ``spec`` (exactly what ``sweep.json`` holds), ``plan`` (a list of
-        :class:`Run`) and ``common`` (what every run needs: the parameters as
-        given, the metrics, ``steps`` and ``record_every``).
+        :class:`Run`), ``common`` (what every run needs: the parameters, the
+        metrics, ``steps``, ``until`` and ``record_every``), ``checked`` (what
+        the stand-ins found: sizes for the memory estimate) and ``notes``
+        (lines worth telling the user).
     """
     from ..graphs import check_graph_spec, graph_fingerprint
+    from .validate import check_points, metrics_failing
 
     if not isinstance(params, dict):
         raise OpinionSimError(f"params is a {type(params).__name__}, must be a dict of "
@@ -250,6 +442,7 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
         params["graph"] = check_graph_spec(params["graph"])
     else:
         graph_fingerprint(params["graph"])  # raises for an unsupported type
+    params = {name: _table_value(name, value) for name, value in params.items()}
 
     grid_spec = {}
     for name, values in grid.items():
@@ -274,25 +467,50 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
         if name == "graph":
             canon = [_canonical_graph(check_graph_spec(v)) for v in values]
         else:
-            canon = [_canonical_scalar(f"grid[{name!r}]", v) for v in values]
+            canon = [_table_value(name, _canonical_scalar(f"grid[{name!r}]", v))
+                     for v in values]
             if name.startswith("graph."):
                 key = name[len("graph."):]
-                for v in canon:
-                    check_graph_spec({**params["graph"], key: v})
+                canon = [check_graph_spec({**params["graph"], key: v})[key] for v in canon]
         seen = set()
         for v in canon:
-            k = json.dumps(v, sort_keys=True)
+            k = json.dumps(by_value(v), sort_keys=True)
             if k in seen:
                 raise OpinionSimError(f"grid[{name!r}] lists {v!r} twice.")
             seen.add(k)
         grid_spec[name] = canon
 
     replicates = check_seeds(seeds)
-    steps = check_int("steps", steps, low=0)
+    n_runs = len(replicates) * math.prod(len(v) for v in grid_spec.values())
+    if n_runs > MAX_RUNS:
+        raise OpinionSimError(f"the sweep has {n_runs:,} runs (points × seeds), more than "
+                              f"{MAX_RUNS:,}; split it.")
+    steps, until = parse_steps(steps)
     if record_every is not None:
         record_every = check_int("record_every", record_every, low=1)
     seed = check_seed(seed)
-    metrics_arg, metric_spec = _check_metrics(metrics, list(grid_spec))
+    explicit = metrics is not None
+    metrics_arg, metric_spec = _check_metrics(metrics, list(grid_spec), until is not None)
+
+    points = [dict(zip(grid_spec, values))
+              for values in itertools.product(*grid_spec.values())]
+    checked = check_points(params, points, until=until)
+    notes = []
+    for kind, model in checked.stand_ins.items():
+        failing = metrics_failing(model, metrics_arg)
+        complete = kind == "complete"
+        if failing and (explicit or not complete):
+            column, reason = next(iter(failing.items()))
+            where, fix = (("a complete graph", ", or use a graph with explicit edges") if complete
+                          else (f"this model ({type(model).__name__})", ""))
+            raise OpinionSimError(f"metric {column!r} cannot be computed on {where}: "
+                                  f"{reason.rstrip('.')}. Leave it out of the metrics{fix}.")
+        if failing:  # defaults that need the edges a complete graph does not store
+            metrics_arg = [m for m in metrics_arg if m not in failing]
+            metric_spec = {c: m for c, m in metric_spec.items() if c not in failing}
+            notes.append(f"note: {', '.join(failing)} not recorded: on a complete graph "
+                         f"{'they need' if len(failing) > 1 else 'it needs'} the network's "
+                         "edges, which a complete graph does not store.")
 
     canon_params = {}
     for name, value in params.items():
@@ -304,9 +522,51 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
     spec = {"params": canon_params, "grid": grid_spec, "replicates": replicates, "seed": seed,
             "steps": steps, "record_every": record_every, "metrics": metric_spec}
     spec = json.loads(json.dumps(spec))  # exactly what sweep.json will hold
-    common = {"params": params, "metrics": metrics_arg, "steps": steps,
+    common = {"params": params, "metrics": metrics_arg, "steps": steps, "until": until,
               "record_every": record_every}
-    return {"spec": spec, "plan": plan_runs(spec), "common": common}
+    return {"spec": spec, "plan": plan_runs(spec), "common": common, "checked": checked,
+            "notes": notes}
+
+
+def _table_value(name, value):
+    """A scalar value of a parameter of :data:`~opinionsim.dynamics.PARAMETERS`, checked and
+    canonical (``temperature`` 1 is 1.0); anything else (an array, another keyword) as given."""
+    from ..dynamics import PARAMETERS
+
+    param = PARAMETERS.get(name)
+    scalar = value is None or isinstance(value, (str, bool, Real, np.bool_))
+    if param is None or not param.public or not param.scalar or not scalar:
+        return value
+    return param.check(value)
+
+
+def check_stored_spec(spec, where):
+    """Refuse a spec read from ``where`` (a ``sweep.json``) that this version cannot use.
+
+    Checks the types :func:`plan_runs`, the table and the plots rely on, so a
+    damaged file is one clear error rather than a failure deep inside.
+    """
+    def bad(what):
+        return OpinionSimError(f"{where} has an invalid spec: {what}; it was damaged or "
+                               "edited, run the sweep again (with --overwrite).")
+
+    if not isinstance(spec, dict):
+        raise bad(f"spec is a {type(spec).__name__}, not a dict")
+    for key in ("params", "grid", "metrics"):
+        if not isinstance(spec.get(key), dict):
+            raise bad(f"{key} == {spec.get(key)!r}, must be a dict")
+    for name, values in spec["grid"].items():
+        if not isinstance(values, list) or not values:
+            raise bad(f"grid[{name!r}] == {values!r}, must be a non-empty list")
+    try:
+        check_seeds(spec.get("replicates"))
+        check_seed(spec.get("seed"))
+        parse_steps(spec.get("steps"))
+        if spec.get("record_every") is not None:
+            check_int("record_every", spec["record_every"], low=1)
+    except OpinionSimError as exc:
+        raise bad(str(exc).rstrip(".")) from None
+    return spec
 
 
 def _check_name(name, allowed, where):
@@ -333,9 +593,10 @@ def _check_values(name, values):
     return values
 
 
-def _check_metrics(metrics, varied):
+def _check_metrics(metrics, varied, converge=False):
     from ..reporters import REPORTERS, build_reporters
 
+    reserved = set(RUN_COLUMNS) | (set(CONVERGE_COLUMNS) if converge else set())
     if metrics is None:
         metrics = default_metrics()
     if isinstance(metrics, (str, bytes)) or not hasattr(metrics, "__iter__"):
@@ -357,7 +618,7 @@ def _check_metrics(metrics, varied):
             raise OpinionSimError(f"metrics column {column!r} must be a string.")
         if column in spec:
             raise OpinionSimError(f"metrics has two columns named {column!r}.")
-        if column in RUN_COLUMNS or column in varied:
+        if column in reserved or column in varied:
             raise OpinionSimError(f"metrics column {column!r} clashes with a sweep column; "
                                   "use a dict {other_name: reporter}.")
         spec[column] = m if isinstance(m, str) else {"callable": qualname(m)}
@@ -385,17 +646,11 @@ def _canonical_scalar(where, value):
 
 def _canonical_graph(spec):
     """A checked graph spec; a file spec also records the file's sha256."""
+    from ..graphs import graph_file_sha256
+
     spec = dict(spec)
     if spec["kind"] == "file":
-        h = hashlib.sha256()
-        try:
-            with open(spec["path"], "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-        except OSError as exc:
-            raise OpinionSimError(f"graph file {spec['path']!r} cannot be read: "
-                                  f"{exc.strerror}.") from None
-        spec["sha256"] = h.hexdigest()
+        spec["sha256"] = graph_file_sha256(spec["path"])
     return spec
 
 

@@ -13,6 +13,12 @@ name and a process killed at any moment leaves, at worst, a stray ``*.tmp``
 (removed at the next start). Each file carries its run id and the spec hash
 in the Parquet schema metadata; a file that cannot be read back, belongs to
 another spec, or has the wrong rows is treated as missing and the run redone.
+
+Format versions (``"format"`` in ``sweep.json``): 1 hashed numbers as they
+were written, so ``temperature`` 1 and 1.0 were different runs with different
+seeds; 2 (this version) reads them by value. A format-1 directory is never
+resumed (its runs and new ones would come from two seedings); it can still be
+read (:func:`~opinionsim.sweep.load_results`, ``opinionsim plot``).
 """
 
 from __future__ import annotations
@@ -30,8 +36,8 @@ from .._errors import OpinionSimError
 
 __all__ = ["SweepStore", "FORMAT", "close_inherited_locks", "now_iso"]
 
-#: Version of the directory layout, recorded in ``sweep.json``.
-FORMAT = 1
+#: Version of the directory layout and of its hashing, recorded in ``sweep.json``.
+FORMAT = 2
 
 _META_RUN_ID = b"opinionsim.run_id"
 _META_SPEC_HASH = b"opinionsim.spec_hash"
@@ -73,19 +79,29 @@ def _os_error(action, path, exc):
 
 
 def _spec_diff(old, new, prefix=""):
-    """Dotted names of the entries that differ between two spec dicts."""
+    """Dotted names of the entries that differ between two spec dicts (numbers by value)."""
+    from .spec import by_value
+
+    def key(value):
+        return json.dumps(by_value(value), sort_keys=True)
+
+    name = prefix.rstrip(".") or "spec"
     if isinstance(old, dict) and isinstance(new, dict):
         if list(old) != list(new) and set(old) == set(new):
-            return [f"{prefix.rstrip('.')} (order)" if prefix else "order"]
+            return [f"{name} (order)" if prefix else "order"]
         out = []
-        for key in list(old) + [k for k in new if k not in old]:
-            name = f"{prefix}{key}"
-            if key not in old or key not in new:
-                out.append(name)
+        for k in list(old) + [k for k in new if k not in old]:
+            if k not in old or k not in new:
+                out.append(f"{prefix}{k}")
             else:
-                out.extend(_spec_diff(old[key], new[key], name + "."))
+                out.extend(_spec_diff(old[k], new[k], f"{prefix}{k}."))
         return out
-    return [] if old == new else [prefix.rstrip(".") or "spec"]
+    if key(old) == key(new):
+        return []
+    if isinstance(old, list) and isinstance(new, list) \
+            and sorted(map(key, old)) == sorted(map(key, new)):
+        return [f"{name} (order)"]
+    return [name]
 
 
 class SweepStore:
@@ -155,10 +171,22 @@ class SweepStore:
                 f"{str(self.root)!r} has a runs/ folder but no sweep.json, so it is not a sweep "
                 "this version can resume; use overwrite=True (--overwrite) or another out."
             )
-        if stored is not None and same_spec(stored.get("spec"), record["spec"]):
+        if stored is not None and not overwrite and stored.get("format") != record.get("format"):
+            raise OpinionSimError(
+                f"{str(self.root)!r} holds a sweep stored by opinionsim "
+                f"{stored.get('opinionsim_version', '?')} in storage format "
+                f"{stored.get('format', '?')}, whose run seeds depended on how a number was "
+                f"written (1 or 1.0); this version (format {FORMAT}) will not add "
+                "runs to it, which would mix two seedings. It can still be read (load_results, "
+                "opinionsim plot); use overwrite=True (--overwrite) to run it again, or "
+                "another out."
+            )
+        if stored is not None and stored.get("format") == record.get("format") \
+                and same_spec(stored.get("spec"), record["spec"]):
             return True
         if stored is not None and not overwrite:
-            diff = _spec_diff(stored.get("spec", {}), record["spec"])
+            diff = _spec_diff(stored.get("spec", {}), record["spec"]) or [
+                "its recorded form (sweep.json was edited, or written by another version)"]
             raise OpinionSimError(
                 f"{str(self.root)!r} holds a different sweep (differs in: {', '.join(diff)}); "
                 "use overwrite=True (--overwrite) to replace it, or another out."
@@ -232,11 +260,12 @@ class SweepStore:
     def run_path(self, run_id):
         return self.runs_dir / f"{run_id}.parquet"
 
-    def read_run(self, run_id, *, spec_hash, steps, columns, remove_corrupt=False):
+    def read_run(self, run_id, *, spec_hash, columns, rows_ok, remove_corrupt=False):
         """The stored ``{column: array}`` of a finished run, or None if it is missing or bad.
 
         A file is good when it can be read in full, carries this run id and
-        spec hash, and holds exactly the expected ``steps`` and ``columns``.
+        spec hash, holds ``step`` (int64) and the ``columns`` (``{name:
+        dtype}``) with those dtypes, and ``rows_ok(data)`` accepts its rows.
         With ``remove_corrupt``, a bad file is deleted (and remembered in
         :attr:`corrupt`) so that the run is redone.
         """
@@ -245,17 +274,18 @@ class SweepStore:
         path = self.run_path(run_id)
         if not path.exists():
             return None
+        names = ["step", *columns]
         try:
-            table = pq.read_table(path, columns=["step", *columns])
+            table = pq.read_table(path, columns=names)
             meta = table.schema.metadata or {}
             ok = (meta.get(_META_RUN_ID) == run_id.encode()
-                  and meta.get(_META_SPEC_HASH) == spec_hash.encode()
-                  and table.num_rows == len(steps))
+                  and meta.get(_META_SPEC_HASH) == spec_hash.encode())
             data = None
             if ok:
-                data = {name: table.column(name).to_numpy() for name in ["step", *columns]}
-                ok = (data["step"].dtype == np.int64 and np.array_equal(data["step"], steps)
-                      and all(data[c].dtype == np.float64 for c in columns))
+                data = {name: table.column(name).to_numpy() for name in names}
+                ok = (data["step"].dtype == np.int64
+                      and all(data[c].dtype == dtype for c, dtype in columns.items())
+                      and bool(rows_ok(data)))
         except Exception:  # any failure to read back means the file is not usable
             ok = False
         if ok:

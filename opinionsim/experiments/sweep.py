@@ -35,6 +35,22 @@ functions must therefore be importable (module-level, not lambdas); with
 process, which alone writes to ``out``, so a cluster's workers need no shared
 file system (only a graph ``file`` spec must be readable where runs execute).
 
+Checked first. Every argument, and every distinct point of the grid (as a
+small stand-in model, see :mod:`opinionsim.experiments.validate`), is checked
+before anything runs or is written, as is the memory the runs will need;
+what the runs would refuse is refused here, with one message.
+
+Steady states. ``steps="converge:tol=1e-6,max=5000"`` runs each replicate with
+``model.run_until(opinionsim.conditions.max_change(tol), max_steps=max,
+check_every=check_every)``: until its largest opinion change in one step is at
+most ``tol`` times the spread of its initial opinions, checked every
+``check_every`` steps (default 1), or until ``max`` steps. The table gets two
+more columns: ``converged`` (bool) and ``converged_step``, the step the run
+stopped at (right-censored at ``max`` where ``converged`` is False). A run
+records the steps ``0, record_every, …`` up to that step, and that step.
+Refused up front where the condition is not defined (noise > 0: a noisy run
+never stops moving; ``random_async`` with ``activation_rate < 1``).
+
 Storage. With ``out=DIR`` every finished run is written at once to
 ``DIR/runs/<run_id>.parquet`` (atomically), next to ``DIR/sweep.json`` (the full
 spec and the package version); see :mod:`opinionsim.experiments.storage`.
@@ -68,15 +84,18 @@ from .._errors import OpinionSimError
 from .executor import check_jobs, run_tasks
 from .spec import (
     SWEEP_METRICS,
+    check_stored_spec,
     default_metrics,
     expected_steps,
     hash_spec,
     plan_runs,
     prepare,
+    resolve_point,
+    rows_check,
     run_seed,
     same_spec,
 )
-from .table import assemble, file_column_types, file_columns
+from .table import assemble, file_column_types, file_columns, value_columns
 
 __all__ = ["sweep", "load_results", "run_seed", "default_metrics", "SWEEP_METRICS"]
 
@@ -106,8 +125,11 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
         replicate identities themselves (distinct non-negative integers).
         Each run's model seed is derived from ``seed``, the point and the
         replicate (see the module docstring).
-    steps : int >= 0, default 200
-        Steps per run.
+    steps : int >= 0 or str, default 200
+        Steps per run (at most 10**15), or ``"converge:tol=TOL,max=MAX"``
+        (optionally ``,check_every=K``): run each replicate to a steady state,
+        see the module docstring; adds the columns ``converged_step`` and
+        ``converged``.
     record_every : int >= 1, optional
         Record the metrics at steps ``0, record_every, 2·record_every, …``
         and at the last step (time series). Default: only the final state
@@ -117,7 +139,9 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
         Reporter names (see :data:`opinionsim.reporters.REPORTERS`) or
         callables ``model -> float`` (importable, module-level functions when
         runs go to other processes); a dict maps column names to either.
-        Default: :func:`default_metrics`.
+        Default: :func:`default_metrics`, less those that need explicit edges
+        when a point runs on a complete graph (said so on stderr); asked for
+        by name on a complete graph, such a metric is refused.
     n_jobs : int or None, default None
         Local worker processes. ``None`` or ``-1``: all available cores,
         bounded by the number of runs (the same meaning as in
@@ -141,8 +165,9 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
         The base seed, from which every run's model seed is derived with
         :func:`run_seed`; ``None``: each run's model seed is its replicate id.
     progress : bool, default True
-        Show a progress bar (runs done / total, failures, ETA) and a summary
-        on stderr. Without it, failures are reported as a ``RuntimeWarning``.
+        Show progress and a summary on stderr: a bar on a terminal, a line at
+        each quarter of the runs otherwise (a log file). Without it, failures
+        are reported as a ``RuntimeWarning``.
 
     Returns
     -------
@@ -151,17 +176,21 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
         sorted in grid order, then replicate, then step. Columns: one per
         varied parameter (a varied ``"graph"`` as its spec string), then
         ``replicate``, ``seed``, ``step`` (int64), then one float64 column
-        per metric. ``df.attrs["sweep"]`` holds the spec as recorded in
+        per metric (then ``converged_step``, ``converged`` with ``steps=
+        "converge:..."``). ``df.attrs["sweep"]`` holds the spec as recorded in
         ``sweep.json``; ``df.attrs["failures"]`` a list of dicts (run_id,
-        point, replicate, seed, error_type, message) for runs that raised.
+        point, replicate, seed, error_type, message) for runs that raised;
+        ``df.attrs["notes"]`` what was said about the metrics.
 
     Raises
     ------
     OpinionSimError
-        Invalid arguments; ``out`` not writable or holding a different sweep
-        (without ``overwrite``); or *every* run failed (the first error is in
-        the message, all are in ``out/failed/``). A run that raises is
-        otherwise only recorded: the sweep goes on, and a resume retries it.
+        Invalid arguments, or a point the model refuses; more memory needed
+        than this machine has available; ``out`` not writable, holding a
+        different sweep (without ``overwrite``) or one of an older storage
+        format; or *every* run failed (the first error is in the message,
+        all are in ``out/failed/``). A run that raises is otherwise only
+        recorded: the sweep goes on, and a resume retries it.
     KeyboardInterrupt
         After cancelling the pending runs; the finished ones are on disk.
 
@@ -171,15 +200,26 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
     ...            steps=5, record_every=2, metrics=["variance"], n_jobs=1, progress=False)
     >>> df.step.tolist()
     [0, 2, 4, 5, 0, 2, 4, 5]
+    >>> df = sweep({"n_agents": 20, "temperature": float("inf")}, {}, seeds=2,
+    ...            steps="converge:tol=1e-6,max=500", metrics=["variance"], n_jobs=1,
+    ...            progress=False)
+    >>> df[["converged", "converged_step"]].values.tolist()   # the spread halves each step
+    [[True, 21], [True, 21]]
     """
     t_start = time.perf_counter()
     prepared = prepare(params, grid, seeds=seeds, steps=steps, record_every=record_every,
                        metrics=metrics, seed=seed)
     spec, plan, common = prepared["spec"], prepared["plan"], prepared["common"]
     workers = check_jobs(n_jobs, executor)
+    from .validate import check_memory
+
+    check_memory(spec, prepared["checked"], workers)
     spec_hash = hash_spec(spec)
-    expected = expected_steps(steps, record_every)
-    columns = list(spec["metrics"])
+    columns = value_columns(spec)
+    rows_ok = rows_check(spec)
+    if progress:
+        for note in prepared["notes"]:
+            print(f"sweep: {note}", file=sys.stderr)
 
     from .storage import now_iso
 
@@ -198,8 +238,8 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
     try:
         if store is not None:
             for run in plan:
-                got = store.read_run(run.run_id, spec_hash=spec_hash, steps=expected,
-                                     columns=columns, remove_corrupt=True)
+                got = store.read_run(run.run_id, spec_hash=spec_hash, columns=columns,
+                                     rows_ok=rows_ok, remove_corrupt=True)
                 if got is not None:
                     data[run.run_id] = got
             n_resumed = len(data)
@@ -240,12 +280,14 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
             run_tasks(_run_task, pending, common=common, workers=workers, executor=executor,
                       on_result=on_result, on_start=on_start,
                       sendable=_metric_functions(common["metrics"]))
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             if bar is not None:
                 bar.close()
             where = (f" are saved in {str(out)!r}; run the same sweep again to resume"
                      if store is not None else " were kept in memory only (no out=)")
-            print(f"\ninterrupted: {len(data)} of {len(plan)} runs{where}.", file=sys.stderr)
+            how = f"stopped by {exc}" if str(exc) else "interrupted"
+            newline = "\n" if _is_terminal(sys.stderr) else ""  # after a bar's line
+            print(f"{newline}{how}: {len(data)} of {len(plan)} runs{where}.", file=sys.stderr)
             raise
         if bar is not None:
             bar.close()
@@ -259,6 +301,7 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
     table = assemble(spec, plan, data)
     table.attrs["sweep"] = spec
     table.attrs["failures"] = failures
+    table.attrs["notes"] = prepared["notes"]
     summary = _summary(len(plan), len(data), n_resumed, failures, store,
                        time.perf_counter() - t_start)
     if plan and not data:
@@ -306,22 +349,28 @@ def load_results(out):
     >>> df.equals(load_results(d))
     True
     """
-    from .storage import SweepStore
+    from .storage import FORMAT, SweepStore
 
     store = SweepStore(out)
     record = store.read_record()
-    spec = record["spec"]
+    spec = check_stored_spec(record["spec"], repr(str(store.spec_path)))
+    if record.get("format") not in (1, FORMAT):
+        raise OpinionSimError(f"{str(store.spec_path)!r} is in storage format "
+                              f"{record.get('format')!r}, which this version cannot read (it "
+                              f"reads formats 1 and {FORMAT}); use the opinionsim that wrote it.")
+    legacy = record.get("format") == 1  # numbers hashed as written (see storage)
     try:
-        plan = plan_runs(spec)
+        plan = plan_runs(spec, legacy=legacy)
     except (KeyError, TypeError, ValueError) as exc:
         raise OpinionSimError(f"{str(store.spec_path)!r} has an invalid spec ({exc}).") from None
-    expected = expected_steps(spec["steps"], spec["record_every"])
-    spec_hash = hash_spec(spec)
+    spec_hash = hash_spec(spec, legacy=legacy)
+    columns = value_columns(spec)
+    rows_ok = rows_check(spec)
     data = {}
     unreadable = 0
     for run in plan:
-        got = store.read_run(run.run_id, spec_hash=spec_hash, steps=expected,
-                             columns=list(spec["metrics"]))
+        got = store.read_run(run.run_id, spec_hash=spec_hash, columns=columns,
+                             rows_ok=rows_ok)
         if got is not None:
             data[run.run_id] = got
         elif store.run_path(run.run_id).exists():
@@ -343,57 +392,55 @@ def load_results(out):
 # ============================================================================ one run
 
 
-def _model_kwargs(params, point, seed):
-    kwargs = dict(params)
-    graph = kwargs.pop("graph", None)
-    for name, value in point.items():
-        if name == "graph":
-            graph = value
-        elif name.startswith("graph."):
-            graph = {**graph, name[len("graph."):]: value}
-        else:
-            kwargs[name] = value
-    if isinstance(graph, dict):
-        from ..graphs import build_graph
-
-        kwargs.update(build_graph({k: v for k, v in graph.items() if k != "sha256"}, seed,
-                                  fast=True))
-    elif graph is not None:
-        kwargs["graph"] = graph
-    return kwargs
-
-
 def _run_task(common, run):
     """Run one model; return the steps it recorded, its metrics there and how long it took."""
+    from ..graphs import build_graph
     from ..model import OpinionModel
     from ..reporters import build_reporters
 
     t0 = time.perf_counter()
-    kwargs = _model_kwargs(common["params"], run.point, run.seed)
+    graph, kwargs = resolve_point(common["params"], run.point)
+    if isinstance(graph, dict):
+        kwargs.update(build_graph({k: v for k, v in graph.items() if k != "sha256"}, run.seed,
+                                  fast=True))
+    elif graph is not None:
+        kwargs["graph"] = graph
     t1 = time.perf_counter()
-    steps, record_every, metrics = common["steps"], common["record_every"], common["metrics"]
-    if record_every is None:
-        # Only the final state is wanted: no reporters in the model (it would
-        # evaluate them at step 0), then each metric once at the end.
-        model = OpinionModel(**kwargs, seed=run.seed, reporters=[], record_every=steps + 1)
+    steps, until = common["steps"], common["until"]
+    record_every, metrics = common["record_every"], common["metrics"]
+    bound = steps if until is None else until.max_steps
+    # Without record_every only the final state is wanted: the model gets no reporters (it
+    # would evaluate them at step 0) and each metric is evaluated once at the end, built
+    # before the run because a reporter may have the model keep what it reads during the
+    # steps (step_attention_entropy: the attention entropy of the latest step).
+    model = OpinionModel(**kwargs, seed=run.seed,
+                         reporters=[] if record_every is None else metrics,
+                         record_every=bound + 1 if record_every is None else record_every)
+    final = build_reporters(metrics, model) if record_every is None else None
+    if until is None:
         model.run(steps)
+    else:
+        from ..conditions import max_change
+
+        _, converged = model.run_until(max_change(until.tol), max_steps=until.max_steps,
+                                       check_every=until.check_every)
+    if record_every is None:
         step = np.array([model.steps], dtype=np.int64)
         values = {column: _as_float(column, [fn(model)])
-                  for column, fn in build_reporters(metrics, model).items()
-                  if column != "step"}
+                  for column, fn in final.items() if column != "step"}
     else:
-        model = OpinionModel(**kwargs, seed=run.seed, reporters=metrics,
-                             record_every=record_every)
-        model.run(steps)
         dc = model.datacollector
         if dc.model_vars["step"][-1] != model.steps:
-            dc.collect(model)  # the last step, when steps % record_every != 0
+            dc.collect(model)  # the last step, when it is not a multiple of record_every
         frame = dc.get_model_vars_dataframe()
         step = frame["step"].to_numpy(dtype=np.int64)
-        keep = np.isin(step, expected_steps(steps, record_every))
+        keep = np.isin(step, expected_steps(model.steps, record_every))
         step = step[keep]
         values = {column: _as_float(column, frame[column].to_numpy()[keep])
                   for column in frame.columns if column != "step"}
+    if until is not None:
+        values["converged_step"] = np.full(len(step), model.steps, dtype=np.int64)
+        values["converged"] = np.full(len(step), converged, dtype=bool)
     t2 = time.perf_counter()
     return {"step": step, "values": values, "timing": {"graph_s": t1 - t0, "model_s": t2 - t1}}
 
@@ -424,10 +471,53 @@ def _as_float(column, values):
 def _progress_bar(total, initial, progress):
     if not progress:
         return None
+    if not _is_terminal(sys.stderr):
+        return _LogProgress(total, initial)
     from tqdm import tqdm
 
     return tqdm(total=total, initial=initial, desc="sweep", unit="run", file=sys.stderr,
                 dynamic_ncols=True, smoothing=0.05)
+
+
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream
+        return False
+
+
+class _LogProgress:
+    """Progress for a log (stderr is not a terminal): a line when a quarter of the runs is done.
+
+    A bar redrawn on every run would leave one line per run in a log file;
+    this leaves at most four, and the summary follows at the end.
+    """
+
+    def __init__(self, total, initial):
+        self.total, self.done, self.initial, self.failed = total, initial, initial, 0
+        self.start = time.perf_counter()
+        self.quarter = 4 * initial // max(total, 1) + 1
+        earlier = f" ({initial} done earlier)" if initial else ""
+        print(f"sweep: {total} runs{earlier}", file=sys.stderr, flush=True)
+
+    def update(self, n=1):
+        self.done += n
+        if self.done >= self.total or 4 * self.done < self.quarter * self.total:
+            return
+        while 4 * self.done >= self.quarter * self.total:
+            self.quarter += 1
+        elapsed = time.perf_counter() - self.start
+        rate = (self.done - self.initial) / elapsed if elapsed > 0 else 0.0
+        eta = f", about {(self.total - self.done) / rate:.0f} s left" if rate > 0 else ""
+        failed = f", {self.failed} failed" if self.failed else ""
+        print(f"sweep: {self.done}/{self.total} runs ({100 * self.done // self.total}%) in "
+              f"{elapsed:.0f} s{failed}{eta}", file=sys.stderr, flush=True)
+
+    def set_postfix(self, failed=0, refresh=False):
+        self.failed = failed
+
+    def close(self):
+        pass
 
 
 def _describe_point(point):

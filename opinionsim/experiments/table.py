@@ -2,10 +2,12 @@
 
 One row per (point, replicate, recorded step): a column per varied parameter
 (a varied ``"graph"`` as its spec string), then ``replicate``, ``seed``,
-``step`` (int64), then one float64 column per metric; rows in plan order
-(grid order, then replicate), then step. :func:`~opinionsim.sweep.sweep` and
-:func:`~opinionsim.sweep.load_results` both build it with :func:`assemble`, so
-a stored sweep reads back equal to the one returned.
+``step`` (int64), then one float64 column per metric, then, when runs go to
+convergence, ``converged_step`` (int64: the step the run stopped at) and
+``converged`` (bool); rows in plan order (grid order, then replicate), then
+step. :func:`~opinionsim.sweep.sweep` and :func:`~opinionsim.sweep.load_results`
+both build it with :func:`assemble`, so a stored sweep reads back equal to the
+one returned.
 """
 
 from __future__ import annotations
@@ -14,7 +16,23 @@ import json
 
 import numpy as np
 
-__all__ = ["assemble", "file_column_types", "file_columns"]
+__all__ = ["assemble", "value_columns", "file_column_types", "file_columns"]
+
+
+def value_columns(spec):
+    """The columns after ``step`` and their dtypes: the metrics, then the convergence record.
+
+    Examples
+    --------
+    >>> value_columns({"metrics": {"variance": "variance"}, "steps": 10})
+    {'variance': dtype('float64')}
+    """
+    from .spec import CONVERGE_COLUMNS
+
+    columns = {name: np.dtype(np.float64) for name in spec["metrics"]}
+    if isinstance(spec.get("steps"), str):  # "converge:..."
+        columns.update(zip(CONVERGE_COLUMNS, (np.dtype(np.int64), np.dtype(bool))))
+    return columns
 
 
 def _column_value(name, value):
@@ -53,9 +71,9 @@ def assemble(spec, plan, data):
     cols["seed"] = np.repeat(np.array([r.seed for r in runs], dtype=np.int64), lengths)
     cols["step"] = (np.concatenate([data[r.run_id]["step"] for r in runs]) if runs
                     else np.zeros(0, dtype=np.int64)).astype(np.int64, copy=False)
-    for column in spec["metrics"]:
+    for column, dtype in value_columns(spec).items():
         cols[column] = (np.concatenate([data[r.run_id][column] for r in runs]) if runs
-                        else np.zeros(0)).astype(np.float64, copy=False)
+                        else np.zeros(0)).astype(dtype, copy=False)
     return pd.DataFrame(cols)
 
 
@@ -88,6 +106,6 @@ def file_columns(run, got, spec, types):
     cols["replicate"] = np.full(n, run.replicate, dtype=np.int64)
     cols["seed"] = np.full(n, run.seed, dtype=np.int64)
     cols["step"] = np.asarray(got["step"], dtype=np.int64)
-    for column in spec["metrics"]:
-        cols[column] = np.asarray(got[column], dtype=np.float64)
+    for column, dtype in value_columns(spec).items():
+        cols[column] = np.asarray(got[column], dtype=dtype)
     return cols
