@@ -7,14 +7,15 @@ parameter, its value and what is allowed (scikit-learn's ``check_scalar`` style)
 from __future__ import annotations
 
 import math
+import os
 from numbers import Real
 
 import numpy as np
 
 from ._errors import OpinionSimError
 
-__all__ = ["check_choice", "check_real", "check_opinion_array", "is_iterable",
-           "check_registration"]
+__all__ = ["check_choice", "check_real", "check_flag", "check_opinion_array", "is_iterable",
+           "check_registration", "available_memory", "check_state_fits"]
 
 
 def check_choice(name, value, allowed):
@@ -24,6 +25,52 @@ def check_choice(name, value, allowed):
             f"{name} == {value!r}, must be one of {', '.join(map(repr, allowed))}."
         )
     return value
+
+
+def check_flag(name, value):
+    """Return ``value`` as a bool if it is ``True``/``False`` (numpy's too); raise otherwise.
+
+    An array is refused rather than read by its truth (which numpy refuses for more
+    than one element, and reads as its only element for one).
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise OpinionSimError(f"{name} == {value!r}, must be True or False.")
+    return bool(value)
+
+
+def available_memory():
+    """Bytes of memory available to start new work (Linux: MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return None
+
+
+#: Opinion arrays a model holds at once (current, initial, the update's scratch and
+#: result): the least memory a run of ``N x dim`` needs.
+STATE_COPIES = 4
+
+
+def check_state_fits(n_agents, dim):
+    """Refuse a model whose opinion arrays alone exceed this machine's available memory.
+
+    Raised before anything is allocated, naming ``n_agents`` and ``dim``, instead of a
+    ``MemoryError`` (or an overflow) from numpy part way through building the model.
+    """
+    need = STATE_COPIES * 8 * int(n_agents) * int(dim)
+    have = available_memory()
+    if have is not None and need > have:
+        raise OpinionSimError(
+            f"n_agents == {int(n_agents)} with dim == {int(dim)} needs at least "
+            f"{need / 2**30:.3g} GiB for its opinion arrays; this machine has "
+            f"{have / 2**30:.3g} GiB available. Use fewer agents or dimensions.")
 
 
 def check_real(name, value, *, low=None, high=None, low_open=False, high_open=False,

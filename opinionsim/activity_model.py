@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from . import _random
 from ._errors import OpinionSimError
-from ._validation import check_opinion_array, check_real
+from ._validation import check_opinion_array, check_real, check_state_fits
 from .activity_driven import (_check_contacts, draw_activities, interaction_network, rk4_step,
                               sample_contacts)
 from .base import BaseModel, check_record_every
@@ -381,6 +381,7 @@ class ActivityDrivenModel(BaseModel):
         if isinstance(n_agents, bool) or not isinstance(n_agents, (int, np.integer)) \
                 or n_agents < 2:
             raise OpinionSimError(f"n_agents == {n_agents!r}, must be an integer >= 2.")
+        check_state_fits(n_agents, 1)
         n = int(n_agents)
         self.rule = ActivityRule.create(
             n=n, social_influence=social_influence, controversialness=controversialness,

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _random
 from ._errors import OpinionSimError
+from ._validation import check_flag
 
 __all__ = ["BaseModel", "OpinionAgent", "check_record_every"]
 
@@ -84,7 +85,7 @@ class BaseModel(mesa.Model):
         from .interventions import _check_schedule
 
         self.interventions = _check_schedule(interventions, self)
-        self.opinion_history = [] if record_opinions else None
+        self.opinion_history = [] if check_flag("record_opinions", record_opinions) else None
         self._agents_built = False
         from .reporters import build_reporters
 

@@ -18,7 +18,8 @@ import scipy.sparse as sp
 
 from . import _random
 from ._errors import OpinionSimError
-from ._validation import check_choice, check_opinion_array, check_real
+from ._validation import (check_choice, check_flag, check_opinion_array, check_real,
+                          check_state_fits)
 from .base import BaseModel, OpinionAgent, check_record_every
 from .dynamics import ACTIVATIONS, PARAMETERS, UpdateRule, rule_parameters
 from .dynamics.processes import Influence, Process, build_processes
@@ -139,8 +140,12 @@ class OpinionModel(BaseModel):
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
             raise OpinionSimError(f"dim == {dim!r}, must be an integer >= 1.")
         _check_keywords(params)
-        self.network = build_network(graph, n_agents, include_self=bool(include_self),
+        include_self = check_flag("include_self", include_self)
+        if isinstance(n_agents, (int, np.integer)) and not isinstance(n_agents, bool):
+            check_state_fits(n_agents, dim)
+        self.network = build_network(graph, n_agents, include_self=include_self,
                                      weight=weight)
+        check_state_fits(self.network.n, dim)
         n = self.network.n
         self.dim = int(dim)
         self.activation = check_choice("activation", activation, ACTIVATIONS)

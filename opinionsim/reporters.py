@@ -289,7 +289,8 @@ def build_reporters(reporters, model=None):
             items.append((name, r))
     out = {"step": _step}
     if model is not None:
-        model._want_entropy = any(r == "step_attention_entropy" or r is step_attention_entropy
+        model._want_entropy = any(isinstance(r, str) and r == "step_attention_entropy"
+                                  or r is step_attention_entropy
                                   for _, r in items)
     for column, r in items:
         if isinstance(r, str):
@@ -302,7 +303,9 @@ def build_reporters(reporters, model=None):
         elif callable(r):
             out[column] = r
         else:
-            raise OpinionSimError(f"reporters entry {r!r} is neither a reporter name nor a callable.")
+            raise OpinionSimError(
+                f"reporters entry {r!r} is neither a reporter name nor a callable model -> "
+                f"float; names: {', '.join(sorted(REPORTERS))}.")
     return out
 
 

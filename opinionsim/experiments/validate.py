@@ -42,6 +42,7 @@ from numbers import Integral
 import numpy as np
 
 from .._errors import OpinionSimError
+from .._validation import available_memory
 from .spec import CONVERGE_COLUMNS, n_recorded, resolve_point, steps_bound
 
 __all__ = ["STAND_IN_N", "Checked", "check_points", "metrics_failing",
@@ -325,21 +326,6 @@ def memory_needed(spec, checked, workers):
     # Each finished run's arrays, then the assembled table: twice the table.
     table = 2 * n_runs * rows * (columns + len(spec["grid"]) + 2) * 8
     return min(workers or 1, max(n_runs, 1)) * per_run + table
-
-
-def available_memory():
-    """Bytes of memory available to start new work (Linux: MemAvailable), or None if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
-        return None
 
 
 def check_memory(spec, checked, workers):
