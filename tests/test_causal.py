@@ -504,3 +504,43 @@ def test_attention_shift_validates_groups():
             warnings.simplefilter("ignore")
             attention_shift(uniform_cause_model, ClipKeyNorm(1.0), source=[99], target=CAUSE,
                             at=0, horizon=0, seeds=2)
+
+
+# ---- attention_shift(head=): which heads matter, one head at a time -----------------------
+def two_topic_model(seed):
+    """Four agents on a complete graph, two heads (topics) of one dimension each."""
+    X = np.random.default_rng(seed).uniform(-1, 1, (4, 2))
+    return OpinionModel(n_agents=4, dim=2, heads=[[0], [1]], initial_opinions=X,
+                        temperature=0.3, seed=seed, reporters=[])
+
+
+def test_attention_shift_reads_one_head_against_a_hand_softmax():
+    """Ablating head 1 to uniform attention: head 1's mass on {2, 3} becomes 2/4, head 0 keeps
+    its own, and the mean over heads moves by half of head 1's shift.
+
+    ``before`` is checked against a softmax computed here by hand: with one
+    dimension per head, the dot affinity is x_i x_j (d_k = 1) over T = 0.3.
+    """
+    from opinionsim.interventions import AblateHead
+
+    source, target = [0, 1], [2, 3]
+    kwargs = dict(source=source, target=target, at=0, horizon=0, seeds=4)
+    res = {h: attention_shift(two_topic_model, AblateHead(1, mode="uniform"), head=h, **kwargs)
+           for h in (0, 1, None)}
+    for seed, before in zip(res[1].paired["seed"], res[1].paired["before"]):
+        x = two_topic_model(int(seed)).opinions[:, 1]  # make_model is given these seeds
+        weights = np.exp(np.outer(x, x) / 0.3)
+        weights /= weights.sum(axis=1, keepdims=True)
+        expected = weights[source][:, target].sum(axis=1).mean()
+        assert before == pytest.approx(expected, abs=1e-12) and abs(expected - 0.5) > 1e-3
+    assert np.allclose(res[1].paired["treated_after"], 0.5, rtol=0, atol=1e-15)
+    assert (res[0].paired["shift"] == 0).all()
+    assert np.allclose(res[None].paired["shift"], res[1].paired["shift"] / 2, rtol=0, atol=1e-12)
+    assert res[1].head == 1 and res[None].head is None and "(head 1)" in res[1].summary()
+
+
+@pytest.mark.parametrize("head", [-1, 1.5, True, "0"])
+def test_attention_shift_refuses_a_head_that_is_not_an_index(head):
+    with pytest.raises(OpinionSimError, match="head =="):
+        attention_shift(two_topic_model, SetTemperature(0.1), source=[0], target=[1], at=0,
+                        horizon=0, seeds=2, head=head)

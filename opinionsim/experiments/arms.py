@@ -111,20 +111,20 @@ def effect_one(common, seed):
 
 
 def shift_one(common, seed):
-    make_model, intervention, groups, at, horizon = common
+    make_model, intervention, groups, at, horizon, head = common
     control, treated = arms(make_model, seed, at)
     control.run(at - control.steps)
     treated.run(at - treated.steps)
     _check_identical(control, treated, seed)
     source = _group_rows(control, "source", groups[0])
     target = _group_rows(control, "target", groups[1])
-    before = _group_attention(control, source, target)
+    before = _group_attention(control, source, target, head)
     treated.do(intervention)
     control.run(horizon)
     treated.run(horizon)
     return {"seed": seed, "model_seed": control.seed, "before": before,
-            "control_after": _group_attention(control, source, target),
-            "treated_after": _group_attention(treated, source, target)}
+            "control_after": _group_attention(control, source, target, head),
+            "treated_after": _group_attention(treated, source, target, head)}
 
 
 def _group_rows(model, label, group):
@@ -143,8 +143,8 @@ def _group_rows(model, label, group):
     return rows
 
 
-def _group_attention(model, source, target):
+def _group_attention(model, source, target, head=None):
     indicator = np.zeros(model.n_agents)
     indicator[target] = 1.0
-    mass = model.attention() @ indicator
+    mass = model.attention(head) @ indicator
     return float(np.mean(mass[source]))

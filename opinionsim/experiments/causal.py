@@ -199,6 +199,8 @@ class AttentionShift:
         ``at + horizon``) and ``shift``.
     failures : pandas.DataFrame
         ``seed``, ``error``, ``message`` for each failed seed.
+    head : int or None
+        The head measured (``None``: the mean over heads).
     """
 
     intervention: Intervention
@@ -211,6 +213,7 @@ class AttentionShift:
     ci: tuple
     paired: pd.DataFrame
     failures: pd.DataFrame
+    head: int | None = None
 
     @property
     def n_seeds(self):
@@ -220,8 +223,9 @@ class AttentionShift:
     def summary(self):
         """A few lines: the attention before and after, the shift and its interval."""
         p = self.paired
+        where = "" if self.head is None else f" (head {self.head})"
         lines = [
-            f"Attention of {self.source} on {self.target}: effect of {self.intervention!r} "
+            f"Attention{where} of {self.source} on {self.target}: effect of {self.intervention!r} "
             f"at step {self.at}, {self.horizon} steps later",
             f"  before = {p['before'].mean():.6g}, control after = "
             f"{p['control_after'].mean():.6g}, treated after = {p['treated_after'].mean():.6g}",
@@ -334,7 +338,7 @@ def causal_effect(make_model, intervention, outcome, *, at, horizon, seeds, seed
 
 
 def attention_shift(make_model, intervention, *, source, target, at, horizon, seeds,
-                    seed=None, n_jobs=1):
+                    seed=None, n_jobs=1, head=None):
     """How much a do-intervention moves the attention group ``source`` pays to group ``target``.
 
     For each seed: build a control and a treated arm from ``make_model(seed)``,
@@ -347,8 +351,9 @@ def attention_shift(make_model, intervention, *, source, target, at, horizon, se
         \\frac{1}{|S|} \\sum_{i \\in S} \\sum_{j \\in T} A_{ij},
 
     the mean over listeners in ``source`` of the attention mass they give to
-    ``target`` (from :meth:`~opinionsim.OpinionModel.attention`, averaged over
-    heads; a listener with nobody to listen to attends to itself). This is the
+    ``target`` (from :meth:`~opinionsim.OpinionModel.attention`: one head's
+    weights with ``head=``, else the mean over heads; a listener with nobody to
+    listen to attends to itself). This is the
     experiment in which a do-operation on the cause–effect mechanism (say,
     clipping the keys of loud *cause* agents) moves the *effect* group's
     attention on the cause.
@@ -371,6 +376,10 @@ def attention_shift(make_model, intervention, *, source, target, at, horizon, se
     seed : int >= 0, optional
     n_jobs : int or None, default 1
         As in :func:`causal_effect`.
+    head : int, optional
+        Measure one head (topic) only: which heads matter, read through a
+        do-intervention such as :class:`~opinionsim.interventions.AblateHead`
+        on another head. Default: the mean over heads.
 
     Returns
     -------
@@ -408,7 +417,12 @@ def attention_shift(make_model, intervention, *, source, target, at, horizon, se
                 f"{label} == {group!r}, must be a collection of node labels or a callable "
                 "model -> boolean row mask."
             )
-    results, failures = _run(shift_one, (make_model, intervention, (source, target), at, horizon),
+    if head is not None and (isinstance(head, bool) or not isinstance(head, (int, np.integer))
+                             or head < 0):
+        raise OpinionSimError(
+            f"head == {head!r}, must be None (the mean over heads) or a head index >= 0.")
+    results, failures = _run(shift_one, (make_model, intervention, (source, target), at, horizon,
+                                         None if head is None else int(head)),
                              model_seeds, n_jobs, name,
                              sendable=[("source", source), ("target", target)])
     paired = _table(results, "seed", "before", "control_after", "treated_after")
@@ -416,7 +430,8 @@ def attention_shift(make_model, intervention, *, source, target, at, horizon, se
     mean, stderr, ci = paired_t(paired["shift"], name=name)
     return AttentionShift(intervention=intervention, source=_describe(source),
                           target=_describe(target), at=at, horizon=horizon, shift=mean,
-                          stderr=stderr, ci=ci, paired=paired, failures=failures)
+                          stderr=stderr, ci=ci, paired=paired, failures=failures,
+                          head=None if head is None else int(head))
 
 
 # ---- shared plumbing -------------------------------------------------------------------
