@@ -66,6 +66,21 @@ def max_change(model):
     return float(model.last_change)
 
 
+def relative_change(model):
+    """:func:`max_change` over the initial spread: the quantity ``--steps converge:tol=``
+    bounds (see :func:`opinionsim.conditions.max_change`); 0 at step 0 and at a fixed point.
+
+    When all agents started equal (spread 0) it is 0 if nothing moved, else inf.
+    """
+    from .conditions import initial_spread
+
+    change = float(model.last_change)
+    spread = initial_spread(model)
+    if spread > 0:
+        return change / spread
+    return 0.0 if change == 0 else float("inf")
+
+
 def _listening_adjacency(model):
     """Whom each agent listens to, self excluded (see ``Network.listening``)."""
     return model.network.listening()
@@ -234,6 +249,7 @@ REPORTERS = {
     "mean_opinion": mean_opinion,
     "variance": variance,
     "max_change": max_change,
+    "relative_change": relative_change,
     "polarization_index": polarization_index,
     "neighbor_correlation": neighbor_correlation,
     "attention_entropy": attention_entropy,

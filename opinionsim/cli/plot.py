@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import warnings
 
+import numpy as np
+
 from ._common import Command, UsageError, split_items
 
-__all__ = ["COMMAND", "PLOT_NAME", "save_curve"]
+__all__ = ["COMMAND", "PLOT_NAME", "save_curve", "horizon_finding"]
 
 PLOT_NAME = "polarization_vs_{x}.png"
 
@@ -38,6 +40,14 @@ def save_curve(table, path, *, x, hue=None, y=None):
                and isinstance(table[c].dtype, pd.StringDtype)}
     polarization_curve(table.astype(strings) if strings else table, x=x, y=ys, hue=hue,
                        ax=list(axes))
+    moving = _changing_points(table, x, hue)
+    note = ""
+    if moving is not None and len(moving):
+        for axis in axes:  # a rug of open triangles under the points still changing
+            axis.plot(moving, np.zeros(len(moving)), linestyle="none", marker="^", ms=5,
+                      mfc="none", mec="0.35", clip_on=False,
+                      transform=axis.get_xaxis_transform(), label="_still changing")
+        note = "△ still changing at the last step"
     spec = table.attrs.get("sweep")
     title = ""
     if isinstance(spec, dict):
@@ -46,12 +56,65 @@ def save_curve(table, path, *, x, hue=None, y=None):
             spec = {**spec, "steps": f"≤ {until.max_steps}"}
         title = sweep_title(spec) + ("" if until is None else
                                      f" (to a steady state, tol {until.tol:g})")
-    fig.suptitle(fit_title(title + (" · " if title else "") + band_note(), fig), fontsize=11)
+    title += (" · " if title else "") + band_note() + (f" · {note}" if note else "")
+    fig.suptitle(fit_title(title, fig), fontsize=11)
     try:
         fig.savefig(path, dpi=130)
     except OSError as exc:
         raise UsageError(f"cannot write {path!r}: {exc.strerror}.") from None
     return path
+
+
+def _changing_points(table, x, hue):
+    """The x values at which some run was still changing at its last step (None: unknown)."""
+    from ..experiments.table import still_changing
+
+    counts = still_changing(table, [x] + ([hue] if hue else []))
+    if counts is None:
+        return None
+    return np.unique(counts.loc[counts["changing"] > 0, x].to_numpy())
+
+
+def horizon_finding(table, x):
+    """One sentence, chosen by the data: are the sweep's final values steady states?
+
+    Reads each run's last ``relative_change`` (or ``converged``, for runs to a
+    steady state) through :func:`opinionsim.experiments.table.still_changing`.
+    None when the table records neither.
+    """
+    from ..experiments.table import SETTLED_TOL, still_changing
+    from ..plotting._style import title_words
+
+    counts = still_changing(table, [x])
+    if counts is None:
+        return None
+    last = int(table["step"].max())
+    name = title_words(x)
+    moving = counts[counts["changing"] > 0]
+    if "converged" in table.columns:
+        if moving.empty:
+            return f"every run reached its steady state (at most {last} steps)."
+        return (f"{int(moving['changing'].sum())} of {int(counts['runs'].sum())} runs did not "
+                f"reach a steady state within {last} steps ({name} = "
+                f"{_span(moving[x])}): there the values are a {last}-step snapshot.")
+    if moving.empty:
+        return (f"every run had settled by step {last} (no agent moved more than "
+                f"{SETTLED_TOL:g} x the initial spread in the last step): the curves read "
+                "steady states.")
+    return (f"at step {last}, runs at {len(moving)} of {len(counts)} {name} values ("
+            f"{_span(moving[x])}) were still changing (an agent moved more than "
+            f"{SETTLED_TOL:g} x the initial spread in the last step): there the curves are a "
+            f"{last}-step snapshot, not a steady state; --steps converge:tol={SETTLED_TOL:g},"
+            "max=N runs each replicate to one.")
+
+
+def _span(values):
+    values = sorted(values)
+    if len(values) == 1:
+        return f"{values[0]:.3g}" if isinstance(values[0], float) else str(values[0])
+    if all(isinstance(v, (int, float)) for v in values):
+        return f"{values[0]:.3g} to {values[-1]:.3g}"
+    return ", ".join(map(str, values))
 
 
 def _plot_arguments(p):

@@ -32,7 +32,7 @@ from ._common import (
     parse_values,
     split_items,
 )
-from .plot import PLOT_NAME, save_curve
+from .plot import PLOT_NAME, horizon_finding, save_curve
 
 __all__ = ["COMMAND", "SWEEP_DEFAULTS"]
 
@@ -443,6 +443,9 @@ def _plot(table, kwargs):
         save_curve(table, path, x=x, hue=hue)
         if kwargs["progress"]:
             print(f"plot: {path}", file=sys.stderr)
+            finding = horizon_finding(table, x)
+            if finding:
+                print(f"opinionsim: {finding}", file=sys.stderr)
 
 
 class _Terminated(KeyboardInterrupt):

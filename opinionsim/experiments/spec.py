@@ -58,7 +58,7 @@ __all__ = ["SWEEP_METRICS", "RUN_COLUMNS", "CONVERGE_COLUMNS", "MAX_STEPS", "def
 #: Metrics a sweep records by default, after the model's DEFAULT_REPORTERS,
 #: when they are registered in :data:`opinionsim.reporters.REPORTERS`.
 SWEEP_METRICS = ("polarization_index", "neighbor_correlation", "attention_entropy",
-                 "echo_chamber_modularity", "n_clusters")
+                 "echo_chamber_modularity", "n_clusters", "relative_change")
 
 #: Columns every sweep table has between the varied parameters and the metrics.
 RUN_COLUMNS = ("replicate", "seed", "step")

@@ -16,7 +16,12 @@ import json
 
 import numpy as np
 
-__all__ = ["assemble", "value_columns", "file_column_types", "file_columns"]
+__all__ = ["assemble", "value_columns", "file_column_types", "file_columns", "still_changing",
+           "SETTLED_TOL"]
+
+#: The largest change per step, relative to the initial spread, that counts as settled: the
+#: tolerance ``--steps converge:tol=`` suggests (see :func:`opinionsim.conditions.max_change`).
+SETTLED_TOL = 1e-6
 
 
 def value_columns(spec):
@@ -109,3 +114,48 @@ def file_columns(run, got, spec, types):
     for column, dtype in value_columns(spec).items():
         cols[column] = np.asarray(got[column], dtype=dtype)
     return cols
+
+
+def still_changing(table, by, *, tol=SETTLED_TOL):
+    """Per point, how many runs were still changing at their last recorded step.
+
+    A run counts as still changing when its final ``relative_change`` (largest
+    change of one agent in the last step over the initial spread) exceeds
+    ``tol``: its metrics are then a snapshot at that horizon, not a steady
+    state. Runs that stopped by ``steps="converge:..."`` count by their
+    ``converged`` column instead.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A sweep table with a ``relative_change`` (or ``converged``) column.
+    by : list of str
+        The varied parameters that make a point.
+    tol : float
+        See above.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Columns ``by + ["changing", "runs"]``, one row per point; None when
+        the table records neither column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"temperature": [0.1, 0.1, 1.0], "replicate": [0, 1, 0],
+    ...                   "step": [200, 200, 200], "relative_change": [1e-3, 0.0, 1e-9]})
+    >>> still_changing(t, ["temperature"])[["changing", "runs"]].values.tolist()
+    [[1, 2], [0, 1]]
+    """
+    if "converged" in table.columns:
+        moving = ~table["converged"].astype(bool)
+    elif "relative_change" in table.columns:
+        moving = table["relative_change"] > tol
+    else:
+        return None
+    keys = list(by) + ["replicate"]
+    last = table["step"] == table.groupby(keys, sort=False)["step"].transform("max")
+    final = table.loc[last, list(by)].assign(changing=moving[last].astype(int), runs=1)
+    return final.groupby(list(by), sort=True, dropna=False)[["changing", "runs"]].sum() \
+        .reset_index()

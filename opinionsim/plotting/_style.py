@@ -50,6 +50,7 @@ NAMES = {
     "mean_opinion": ("mean opinion", None),
     "variance": ("opinion variance", None),
     "max_change": ("max opinion change per step", None),
+    "relative_change": ("max change per step / initial spread", None),
     "polarization_index": ("polarisation index", None),
     "neighbor_correlation": ("neighbour correlation", None),
     "attention_entropy": ("attention entropy", None),
