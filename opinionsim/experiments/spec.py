@@ -607,11 +607,11 @@ def _check_name(name, allowed, where, model="opinion"):
         other = [m for m in MODEL_NAMES
                  if m != model and isinstance(name, str) and name in _model_parameters(m)]
         if other:
-            hint += (f" (it is a {model_class(other[0]).__name__} argument, and this sweep runs "
-                     f"model={model!r})")
+            hint += (f" (it is an argument of {model_class(other[0]).__name__}, and this sweep "
+                     f"runs model={model!r})")
         valid = [a for a in allowed if a not in _RESERVED]
-        raise OpinionSimError(f"{where} names {name!r}, which is not a "
-                              f"{model_class(model).__name__} argument{hint}; valid: "
+        raise OpinionSimError(f"{where} names {name!r}, which is not an argument of "
+                              f"{model_class(model).__name__}{hint}; valid: "
                               f"{', '.join(valid)}.")
 
 
