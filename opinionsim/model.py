@@ -108,6 +108,11 @@ class OpinionModel(BaseModel):
         Each is applied through :meth:`do` right after that step is recorded
         (key 0: at the end of construction), so it acts from the next step on.
         Keys, types, node labels and lengths are checked at construction.
+    rewiring : Process or str, optional
+        A per-step process that changes the network after each influence step,
+        e.g. :class:`~opinionsim.Unfollow`, or its spec string
+        ``"unfollow:rate=0.01,threshold=0.5"`` (see
+        :func:`~opinionsim.dynamics.rewiring.parse_rewiring`).
 
     Attributes
     ----------
@@ -156,6 +161,10 @@ class OpinionModel(BaseModel):
         fixed[self.network.rows_of(zealots, "zealots")] = True
         self.rule = UpdateRule.create(n=n, dim=self.dim, fixed=fixed, **params)
         self.processes = build_processes(processes)
+        if isinstance(rewiring, str):  # a spec string, as sweeps and the CLI give it
+            from .dynamics.rewiring import parse_rewiring
+
+            rewiring = parse_rewiring(rewiring)
         if rewiring is not None:
             if not isinstance(rewiring, Process) or isinstance(rewiring, Influence):
                 raise OpinionSimError(

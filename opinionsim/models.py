@@ -14,6 +14,8 @@ Examples
 >>> from opinionsim.models import MODELS
 >>> MODELS["opinion"].__name__
 'OpinionModel'
+>>> "homophily" in model_parameters("activity_driven")
+True
 """
 
 from __future__ import annotations
@@ -22,12 +24,21 @@ import importlib
 
 from ._errors import OpinionSimError
 
-__all__ = ["MODELS", "MODEL_NAMES", "model_class"]
+__all__ = ["MODELS", "MODEL_NAMES", "model_class", "model_parameters", "model_reporters"]
 
 # name -> (module, class): the one table; MODELS is built from it.
 _PATHS = {
     "opinion": ("opinionsim.model", "OpinionModel"),
     "activity_driven": ("opinionsim.activity_model", "ActivityDrivenModel"),
+}
+
+# name -> (module, parameter table, default reporters, reporters it refuses with the reason)
+_TABLES = {
+    "opinion": ("opinionsim.dynamics", "PARAMETERS", "opinionsim.reporters",
+                "DEFAULT_REPORTERS", None),
+    "activity_driven": ("opinionsim.activity_model", "ACTIVITY_PARAMETERS",
+                        "opinionsim.activity_model", "DEFAULT_REPORTERS",
+                        "UNSUPPORTED_REPORTERS"),
 }
 
 #: The registered model names, in order.
@@ -46,6 +57,23 @@ def model_class(name):
         raise OpinionSimError(f"model == {name!r}, must be one of: {', '.join(MODEL_NAMES)}.")
     module, attr = _PATHS[name]
     return getattr(importlib.import_module(module), attr)
+
+
+def model_parameters(name):
+    """The parameter table of the model registered under ``name``: ``{name: Param}``, the one
+    place its parameters' defaults, ranges and checks are declared."""
+    model_class(name)  # refuses an unknown name
+    module, attr = _TABLES[name][:2]
+    return getattr(importlib.import_module(module), attr)
+
+
+def model_reporters(name):
+    """``(default reporters, {reporter: why it does not apply})`` of the model ``name``."""
+    model_class(name)
+    _, _, module, defaults, unsupported = _TABLES[name]
+    module = importlib.import_module(module)
+    return tuple(getattr(module, defaults)), dict(getattr(module, unsupported) if unsupported
+                                                  else {})
 
 
 def __getattr__(name):

@@ -13,6 +13,7 @@ True
 """
 
 from .experiments.spec import SWEEP_METRICS, default_metrics, run_seed
-from .experiments.sweep import load_results, sweep
+from .experiments.sweep import load_network, load_results, sweep
 
-__all__ = ["sweep", "load_results", "run_seed", "default_metrics", "SWEEP_METRICS"]
+__all__ = ["sweep", "load_results", "load_network", "run_seed", "default_metrics",
+           "SWEEP_METRICS"]

@@ -51,6 +51,7 @@ __all__ = ["COMMAND", "SWEEP_DEFAULTS"]
 #: transition (variance from 0.57 to 0, echo-chamber modularity peaking just
 #: before it) lies between T = 0.02 and 0.15, in the middle of the range.
 SWEEP_DEFAULTS = {
+    "model": "opinion",
     "graph": "watts_strogatz:n=1000,k=10,p=0.1",
     "dim": 2,
     "affinity": "distance",
@@ -68,6 +69,10 @@ SWEEP_DEFAULTS = {
     "quiet": False,
     "plot": True,
 }
+
+# Settings of OpinionModel alone: defaults only for it; given with another model, refused.
+_OPINION_SETTINGS = {"graph": "--graph", "dim": "--dim", "affinity": "--affinity",
+                     "include_self": "--include-self", "temperature": "--temperature"}
 
 
 def _positive_temperatures(values):
@@ -141,6 +146,10 @@ def _sweep_arguments(p):
     g.add_argument("--seed", type=int_arg(0), metavar="N",
                    help=f"sweep seed; every run's seed derives from it (default {d['seed']})")
     m = p.add_argument_group("the model")
+    m.add_argument("--model", choices=("opinion", "activity_driven"),
+                   help="opinion: OpinionModel (default); activity_driven: ActivityDrivenModel "
+                        "(Baumann et al. 2020; no graph, no temperature: give --set n_agents=N "
+                        "and --vary its parameters, e.g. homophily=0:3:4)")
     m.add_argument("--graph", type=_graph_arg, metavar="SPEC",
                    help=f"graph spec kind:key=value,... (default {d['graph']}); kinds: "
                         "complete:n=, erdos_renyi:n=,p=, watts_strogatz:n=,k=,p=, "
@@ -298,11 +307,14 @@ def _sweep_settings(args):
     if args.config:
         config, params, grid = _read_config(args.config)
         layers.insert(0, config)
+    given = set()
     for layer in layers:
         for key in SWEEP_DEFAULTS:
             value = getattr(layer, key, None)
             if value is not None:
                 settings[key] = value
+                given.add(key)
+    settings["_given"] = given  # which settings were chosen, not defaulted
     for item in args.set or []:
         key, value = key_value(item, "--set")
         params[key] = value
@@ -316,6 +328,8 @@ def _build_sweep(settings, params, grid):
     """The arguments of :func:`opinionsim.sweep.sweep` from the merged settings."""
     from ..graphs import check_graph_spec
 
+    if settings.get("model", "opinion") != "opinion":
+        return _build_other_sweep(settings, params, grid)
     graph = settings["graph"]
     try:
         graph = check_graph_spec(graph)
@@ -336,10 +350,33 @@ def _build_sweep(settings, params, grid):
     for key, values in grid.items():
         full_grid[key] = parse_values(values, key)
         model.pop(key, None)  # a varied value overrides a fixed one
+    return _sweep_kwargs(settings, model, full_grid)
+
+
+def _build_other_sweep(settings, params, grid):
+    """The sweep's arguments for a model other than OpinionModel: no graph, no temperature,
+    nothing fixed or varied but what --set and --vary give."""
+    name = settings["model"]
+    for key in settings.get("_given", ()):
+        if key in _OPINION_SETTINGS:
+            what = ("fixed graph (its contacts are drawn anew every step); give "
+                    "--set n_agents=N" if key == "graph" else f"{key} parameter")
+            raise UsageError(f"{_OPINION_SETTINGS[key]} is an OpinionModel setting, and "
+                             f"--model {name} has no {what}.")
+    model = dict(params)
+    full_grid = {}
+    for key, values in grid.items():
+        full_grid[key] = parse_values(values, key)
+        model.pop(key, None)  # a varied value overrides a fixed one
+    return _sweep_kwargs(settings, model, full_grid)
+
+
+def _sweep_kwargs(settings, model, full_grid):
     metrics = settings["metrics"]
     if isinstance(metrics, str):
         metrics = split_items(metrics, "metrics")
     return {
+        "model": settings.get("model", "opinion"),
         "params": model,
         "grid": full_grid,
         "seeds": _parse_seeds(settings["seeds"]),
@@ -493,7 +530,8 @@ def _check_writable(out):
 
 COMMAND = Command(
     help="sweep the temperature (and any other parameter) over seeds; the main job",
-    description="Run OpinionModel over a parameter grid and several seeds, in parallel, "
+    description="Run OpinionModel (or, with --model activity_driven, ActivityDrivenModel) "
+                "over a parameter grid and several seeds, in parallel, "
                 "writing each finished run to DIR/runs/*.parquet (run the same command "
                 "again to resume) and the curve to DIR/" + PLOT_NAME.format(x="temperature")
                 + ". With no arguments: 24 log-spaced temperatures from 0.001 to 1, a "
@@ -508,6 +546,8 @@ COMMAND = Command(
   opinionsim sweep --vary noise=0,0.01,0.05 --set step_size=0.3
   opinionsim sweep --graph stochastic_block:sizes=[500,500],p_in=0.02,p_out=0.001
   opinionsim sweep --steps converge:tol=1e-6,max=5000   run each to a steady state
+  opinionsim sweep --model activity_driven --set n_agents=1000 --vary homophily=0:3:4
+  opinionsim sweep --set rewiring=unfollow:rate=0.01,threshold=0.5   coevolving network
   opinionsim sweep --scheduler tcp://host:8786     on a Dask cluster
   opinionsim plot results/sweep --y variance,attention_entropy
 
@@ -524,5 +564,7 @@ runs and says how to resume (exit 143).
 
 Results: DIR/sweep.json (the spec), DIR/runs/<run>.parquet (one file per
 finished run; pandas.read_parquet(DIR + "/runs") reads them all, and
-opinionsim.load_results(DIR) gives the tidy table), DIR/failed/<run>.json.""",
+opinionsim.load_results(DIR) gives the tidy table), DIR/failed/<run>.json,
+DIR/networks/<run>.npz (a run's final network where rewiring changed it;
+opinionsim.sweep.load_network(DIR, row) reads it).""",
 )

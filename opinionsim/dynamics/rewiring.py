@@ -51,7 +51,7 @@ from .._errors import OpinionSimError
 from .._validation import check_choice, check_real
 from .processes import Process, register_process
 
-__all__ = ["Unfollow", "RECOMMENDERS"]
+__all__ = ["Unfollow", "RECOMMENDERS", "parse_rewiring", "format_rewiring"]
 
 RECOMMENDERS = ("random", "friends_of_friends", "similar")
 
@@ -266,3 +266,78 @@ def _resort_rows(indptr, indices, data, rows):
 
 
 register_process("unfollow", Unfollow)
+
+
+def parse_rewiring(spec):
+    """A rewiring process from its spec string ``"name:key=value,..."`` (an instance as is).
+
+    ``name`` is a process registered with
+    :func:`~opinionsim.dynamics.processes.register_process` (``"unfollow"``),
+    the keys its keyword arguments; values are read as on the command line
+    (numbers, ``true``/``false``, names). This is how a sweep or the CLI
+    (``--set rewiring=unfollow:rate=0.01,threshold=0.5``) gives a rewiring
+    process, and what :func:`format_rewiring` writes.
+
+    Raises
+    ------
+    OpinionSimError
+        An unknown process name, a malformed item, or a value the process refuses.
+
+    Examples
+    --------
+    >>> parse_rewiring("unfollow:rate=0.01,threshold=0.5")
+    Unfollow(rate=0.01, threshold=0.5, recommend='random', candidates=10, temperature=1.0)
+    """
+    from ..graphs import parse_value
+    from .processes import PROCESSES, Influence, Process
+
+    if isinstance(spec, Process) and not isinstance(spec, Influence):
+        return spec
+    example = "e.g. 'unfollow:rate=0.01,threshold=0.5'"
+    if not isinstance(spec, str):
+        raise OpinionSimError(f"rewiring == {spec!r}, must be a per-step process or its spec "
+                              f"string ({example}).")
+    name, _, rest = spec.strip().partition(":")
+    name = name.strip()
+    if name not in PROCESSES or name == "influence":
+        known = ", ".join(k for k in PROCESSES if k != "influence")
+        raise OpinionSimError(f"rewiring == {spec!r}: {name!r} is not a registered rewiring "
+                              f"process; known: {known} ({example}).")
+    kwargs = {}
+    for item in filter(str.strip, rest.split(",")):
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq or not key or key in kwargs:
+            raise OpinionSimError(f"rewiring == {spec!r}: {item.strip()!r} must be key=value, "
+                                  f"each key once ({example}).")
+        kwargs[key] = parse_value(value)
+    try:
+        return PROCESSES[name](**kwargs)
+    except TypeError as exc:
+        raise OpinionSimError(f"rewiring == {spec!r}: {exc}.") from None
+
+
+def format_rewiring(process):
+    """The canonical spec string of a rewiring process: its name and every keyword argument,
+    in the order of its signature, as the process holds it (so equal processes read alike).
+
+    Raises
+    ------
+    OpinionSimError
+        When the process does not keep its arguments as attributes of the same names.
+
+    Examples
+    --------
+    >>> format_rewiring(parse_rewiring("unfollow:threshold=0.5,rate=1e-2"))
+    'unfollow:rate=0.01,threshold=0.5,recommend=random,candidates=10,temperature=1.0'
+    """
+    import inspect
+
+    items = []
+    for key in list(inspect.signature(type(process).__init__).parameters)[1:]:
+        if not hasattr(process, key):
+            raise OpinionSimError(f"rewiring == {process!r} cannot be written as a spec string "
+                                  f"(it keeps no attribute {key!r}).")
+        value = getattr(process, key)
+        items.append(f"{key}={value!r}" if isinstance(value, float) else f"{key}={value}")
+    return f"{process.name}:{','.join(items)}"

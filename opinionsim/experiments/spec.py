@@ -80,22 +80,28 @@ _RESERVED = {
 }
 
 
-def default_metrics():
-    """The metrics a sweep records when ``metrics=None``, looked up now.
+def default_metrics(model="opinion"):
+    """The metrics a sweep of ``model`` records when ``metrics=None``, looked up now.
 
-    The model's :data:`~opinionsim.reporters.DEFAULT_REPORTERS`, then those of
+    The model's default reporters (:data:`opinionsim.reporters.DEFAULT_REPORTERS`,
+    :data:`opinionsim.activity_model.DEFAULT_REPORTERS`), then those of
     :data:`SWEEP_METRICS` that are registered in
-    :data:`~opinionsim.reporters.REPORTERS`.
+    :data:`~opinionsim.reporters.REPORTERS` and apply to the model.
 
     Examples
     --------
     >>> default_metrics()[:3]
     ['mean_opinion', 'variance', 'max_change']
+    >>> "attention_entropy" in default_metrics("activity_driven")   # it has no attention
+    False
     """
-    from ..reporters import DEFAULT_REPORTERS, REPORTERS
+    from ..models import model_reporters
+    from ..reporters import REPORTERS
 
-    names = list(DEFAULT_REPORTERS)
-    return names + [m for m in SWEEP_METRICS if m in REPORTERS and m not in names]
+    defaults, unsupported = model_reporters(model)
+    names = list(defaults)
+    return names + [m for m in SWEEP_METRICS
+                    if m in REPORTERS and m not in names and m not in unsupported]
 
 
 # ============================================================================= validators
@@ -211,6 +217,8 @@ def hash_spec(spec, *, legacy=False):
     try:
         ordered = {**spec, "grid": list(spec["grid"].items()),
                    "metrics": list(spec["metrics"].items())}
+        if ordered.get("model") == "opinion":  # as sweeps stored before the model was recorded
+            del ordered["model"]
     except (AttributeError, KeyError, TypeError):
         ordered = spec
     return _hash_json(ordered, legacy=legacy)
@@ -379,10 +387,10 @@ def steps_bound(steps):
 # =========================================================================== preparation
 
 
-def _model_parameters():
-    from ..model import OpinionModel
+def _model_parameters(model="opinion"):
+    from ..models import model_class
 
-    return [p for p in inspect.signature(OpinionModel.__init__).parameters if p != "self"]
+    return [p for p in inspect.signature(model_class(model).__init__).parameters if p != "self"]
 
 
 def resolve_point(params, point):
@@ -403,7 +411,7 @@ def resolve_point(params, point):
     return graph, kwargs
 
 
-def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
+def prepare(params, grid, *, seeds, steps, record_every, metrics, seed, model="opinion"):
     """Check every argument of a sweep; return its canonical spec, its plan and the runs' data.
 
     Besides each argument on its own, every distinct point is checked by
@@ -414,35 +422,41 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
     need explicit edges are left out (and said so in ``notes``); asked-for ones
     are refused, as is a metric that cannot run on the model at all.
 
+    ``model`` names the model class in :mod:`opinionsim.models`; its keyword
+    arguments are the parameters, validated from its parameter table.
+
     Returns
     -------
     dict
         ``spec`` (exactly what ``sweep.json`` holds), ``plan`` (a list of
-        :class:`Run`), ``common`` (what every run needs: the parameters, the
-        metrics, ``steps``, ``until`` and ``record_every``), ``checked`` (what
+        :class:`Run`), ``common`` (what every run needs: the model, the parameters,
+        the metrics, ``steps``, ``until`` and ``record_every``), ``checked`` (what
         the stand-ins found: sizes for the memory estimate) and ``notes``
         (lines worth telling the user).
     """
     from ..graphs import check_graph_spec, graph_fingerprint
+    from ..models import model_class
     from .validate import check_points, metrics_failing
 
+    cls = model_class(model)
     if not isinstance(params, dict):
         raise OpinionSimError(f"params is a {type(params).__name__}, must be a dict of "
-                              "OpinionModel arguments.")
+                              f"{cls.__name__} arguments.")
     if not isinstance(grid, dict):
         raise OpinionSimError(f"grid is a {type(grid).__name__}, must be a dict "
                               "{parameter name: list of values}.")
-    allowed = _model_parameters()
+    allowed = _model_parameters(model)
     params = dict(params)
+    _check_no_graph(model, params, grid, allowed)
     for name in params:
-        _check_name(name, allowed, "params")
+        _check_name(name, allowed, "params", model)
     if params.get("graph") is None:
         params.pop("graph", None)
     elif isinstance(params["graph"], (str, dict)):
         params["graph"] = check_graph_spec(params["graph"])
     else:
         graph_fingerprint(params["graph"])  # raises for an unsupported type
-    params = {name: _table_value(name, value) for name, value in params.items()}
+    params = {name: _table_value(name, value, model) for name, value in params.items()}
 
     grid_spec = {}
     for name, values in grid.items():
@@ -458,7 +472,7 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
             if "graph" in grid:
                 raise OpinionSimError(f"grid varies both 'graph' and {name!r}; vary one.")
         else:
-            _check_name(name, allowed, "grid")
+            _check_name(name, allowed, "grid", model)
             if name in params:
                 raise OpinionSimError(
                     f"{name!r} is both fixed (params) and varied (grid); remove it from one."
@@ -467,7 +481,7 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
         if name == "graph":
             canon = [_canonical_graph(check_graph_spec(v)) for v in values]
         else:
-            canon = [_table_value(name, _canonical_scalar(f"grid[{name!r}]", v))
+            canon = [_table_value(name, _canonical_scalar(f"grid[{name!r}]", v), model)
                      for v in values]
             if name.startswith("graph."):
                 key = name[len("graph."):]
@@ -490,19 +504,19 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
         record_every = check_int("record_every", record_every, low=1)
     seed = check_seed(seed)
     explicit = metrics is not None
-    metrics_arg, metric_spec = _check_metrics(metrics, list(grid_spec), until is not None)
+    metrics_arg, metric_spec = _check_metrics(metrics, list(grid_spec), until is not None, model)
 
     points = [dict(zip(grid_spec, values))
               for values in itertools.product(*grid_spec.values())]
-    checked = check_points(params, points, until=until)
+    checked = check_points(params, points, until=until, model=model)
     notes = []
-    for kind, model in checked.stand_ins.items():
-        failing = metrics_failing(model, metrics_arg)
+    for kind, stand_in in checked.stand_ins.items():
+        failing = metrics_failing(stand_in, metrics_arg)
         complete = kind == "complete"
         if failing and (explicit or not complete):
             column, reason = next(iter(failing.items()))
             where, fix = (("a complete graph", ", or use a graph with explicit edges") if complete
-                          else (f"this model ({type(model).__name__})", ""))
+                          else (f"this model ({type(stand_in).__name__})", ""))
             raise OpinionSimError(f"metric {column!r} cannot be computed on {where}: "
                                   f"{reason.rstrip('.')}. Leave it out of the metrics{fix}.")
         if failing:  # defaults that need the edges a complete graph does not store
@@ -519,21 +533,27 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed):
                                   else {"graph_sha256": graph_fingerprint(value)})
         else:
             canon_params[name] = _canonical(f"params[{name!r}]", value)
-    spec = {"params": canon_params, "grid": grid_spec, "replicates": replicates, "seed": seed,
-            "steps": steps, "record_every": record_every, "metrics": metric_spec}
+    spec = {"model": model, "params": canon_params, "grid": grid_spec,
+            "replicates": replicates, "seed": seed, "steps": steps,
+            "record_every": record_every, "metrics": metric_spec}
     spec = json.loads(json.dumps(spec))  # exactly what sweep.json will hold
-    common = {"params": params, "metrics": metrics_arg, "steps": steps, "until": until,
-              "record_every": record_every}
+    common = {"model": model, "params": params, "metrics": metrics_arg, "steps": steps,
+              "until": until, "record_every": record_every}
     return {"spec": spec, "plan": plan_runs(spec), "common": common, "checked": checked,
             "notes": notes}
 
 
-def _table_value(name, value):
-    """A scalar value of a parameter of :data:`~opinionsim.dynamics.PARAMETERS`, checked and
-    canonical (``temperature`` 1 is 1.0); anything else (an array, another keyword) as given."""
-    from ..dynamics import PARAMETERS
+def _table_value(name, value, model="opinion"):
+    """A scalar value of a parameter of the model's table (:data:`~opinionsim.dynamics.PARAMETERS`
+    for ``"opinion"``), checked and canonical (``temperature`` 1 is 1.0); a rewiring process as
+    its canonical spec string; anything else (an array, another keyword) as given."""
+    from ..models import model_parameters
 
-    param = PARAMETERS.get(name)
+    if name == "rewiring" and value is not None:
+        from ..dynamics.rewiring import format_rewiring, parse_rewiring
+
+        return format_rewiring(parse_rewiring(value))
+    param = model_parameters(model).get(name)
     scalar = value is None or isinstance(value, (str, bool, Real, np.bool_))
     if param is None or not param.public or not param.scalar or not scalar:
         return value
@@ -555,6 +575,10 @@ def check_stored_spec(spec, where):
     for key in ("params", "grid", "metrics"):
         if not isinstance(spec.get(key), dict):
             raise bad(f"{key} == {spec.get(key)!r}, must be a dict")
+    from ..models import MODEL_NAMES
+
+    if spec.get("model", "opinion") not in MODEL_NAMES:
+        raise bad(f"model == {spec.get('model')!r}, must be one of {', '.join(MODEL_NAMES)}")
     for name, values in spec["grid"].items():
         if not isinstance(values, list) or not values:
             raise bad(f"grid[{name!r}] == {values!r}, must be a non-empty list")
@@ -569,17 +593,42 @@ def check_stored_spec(spec, where):
     return spec
 
 
-def _check_name(name, allowed, where):
+def _check_name(name, allowed, where, model="opinion"):
     if name in _RESERVED:
         raise OpinionSimError(f"{where} sets {name!r}, which the sweep sets itself: "
                               f"{_RESERVED[name]}.")
     if name not in allowed:
         import difflib
 
+        from ..models import MODEL_NAMES, model_class
+
         close = difflib.get_close_matches(str(name), allowed, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise OpinionSimError(f"{where} names {name!r}, which is not an OpinionModel "
-                              f"argument{hint}; valid: {', '.join(allowed)}.")
+        other = [m for m in MODEL_NAMES
+                 if m != model and isinstance(name, str) and name in _model_parameters(m)]
+        if other:
+            hint += (f" (it is an argument of {model_class(other[0]).__name__}, and this sweep "
+                     f"runs model={model!r})")
+        valid = [a for a in allowed if a not in _RESERVED]
+        raise OpinionSimError(f"{where} names {name!r}, which is not an argument of "
+                              f"{model_class(model).__name__}{hint}; valid: "
+                              f"{', '.join(valid)}.")
+
+
+def _check_no_graph(model, params, grid, allowed):
+    """Refuse a graph for a model that takes none (its contacts are drawn anew every step)."""
+    if "graph" in allowed:
+        return
+    from ..models import model_class
+
+    given = [f"params[{n!r}]" for n in params if n == "graph"] + \
+        [f"grid[{n!r}]" for n in grid if isinstance(n, str) and
+         (n == "graph" or n.startswith("graph."))]
+    if given:
+        raise OpinionSimError(
+            f"{given[0]} gives a graph, but model == {model!r} ({model_class(model).__name__}) "
+            "has no fixed graph: its contacts are drawn anew at every step. Give n_agents "
+            "(and its contact parameters) instead.")
 
 
 def _check_values(name, values):
@@ -593,12 +642,13 @@ def _check_values(name, values):
     return values
 
 
-def _check_metrics(metrics, varied, converge=False):
+def _check_metrics(metrics, varied, converge=False, model="opinion"):
+    from ..models import model_class, model_reporters
     from ..reporters import REPORTERS, build_reporters
 
     reserved = set(RUN_COLUMNS) | (set(CONVERGE_COLUMNS) if converge else set())
     if metrics is None:
-        metrics = default_metrics()
+        metrics = default_metrics(model)
     if isinstance(metrics, (str, bytes)) or not hasattr(metrics, "__iter__"):
         raise OpinionSimError(
             f"metrics == {metrics!r}, must be a list of reporter names/callables or a dict "
@@ -612,6 +662,11 @@ def _check_metrics(metrics, varied, converge=False):
     if not items:
         raise OpinionSimError("metrics is empty; name at least one reporter.")
     build_reporters(metrics)  # unknown names and non-callables raise here
+    unsupported = model_reporters(model)[1]
+    for column, m in items:
+        if isinstance(m, str) and m in unsupported:
+            raise OpinionSimError(f"metric {m!r} does not apply to {model_class(model).__name__}: "
+                                  f"{unsupported[m]}. Leave it out of the metrics.")
     spec = {}
     for column, m in items:
         if not isinstance(column, str):

@@ -4,6 +4,8 @@ Layout of ``out/``::
 
     sweep.json              the full spec, its hash, the package version, the creation time
     runs/<run_id>.parquet   one finished run: its rows (parameters, replicate, seed, step, metrics)
+    networks/<run_id>.npz   its final network, when stored (a rewired one; see sweep's
+                            save_networks): scipy.sparse.save_npz of the CSR adjacency
     failed/<run_id>.json    one failed run: error type, message, traceback, parameters, seed
     .lock                   locked (flock) while a sweep writes here
 
@@ -13,6 +15,10 @@ name and a process killed at any moment leaves, at worst, a stray ``*.tmp``
 (removed at the next start). Each file carries its run id and the spec hash
 in the Parquet schema metadata; a file that cannot be read back, belongs to
 another spec, or has the wrong rows is treated as missing and the run redone.
+A run's network file is written the same way, before its Parquet file, whose
+metadata says whether it has one; a resumed sweep redoes a run whose network
+file is missing. Networks have a folder of their own so that ``runs/`` stays a
+Parquet dataset (``pandas.read_parquet(out + "/runs")``).
 
 Format versions (``"format"`` in ``sweep.json``): 1 hashed numbers as they
 were written, so ``temperature`` 1 and 1.0 were different runs with different
@@ -117,6 +123,7 @@ class SweepStore:
         self.root = Path(out)
         self.runs_dir = self.root / "runs"
         self.failed_dir = self.root / "failed"
+        self.networks_dir = self.root / "networks"
         self.spec_path = self.root / "sweep.json"
         self._lock = None
         self.corrupt = []  # run ids whose files were unreadable and removed
@@ -147,7 +154,8 @@ class SweepStore:
                 _atomic_write_text(self.spec_path, _json_dumps(record))
             self.runs_dir.mkdir(exist_ok=True)
             self.failed_dir.mkdir(exist_ok=True)
-            for stale in list(self.runs_dir.glob(".*.tmp")) + list(self.failed_dir.glob(".*.tmp")):
+            stale_dirs = (self.runs_dir, self.failed_dir, self.networks_dir)
+            for stale in [p for d in stale_dirs if d.is_dir() for p in d.glob(".*.tmp")]:
                 with contextlib.suppress(OSError):
                     stale.unlink()
         except OSError as exc:
@@ -191,7 +199,7 @@ class SweepStore:
                 f"{str(self.root)!r} holds a different sweep (differs in: {', '.join(diff)}); "
                 "use overwrite=True (--overwrite) to replace it, or another out."
             )
-        for folder in (self.runs_dir, self.failed_dir):
+        for folder in (self.runs_dir, self.failed_dir, self.networks_dir):
             if folder.is_dir():
                 shutil.rmtree(folder)
         with contextlib.suppress(FileNotFoundError):
@@ -260,14 +268,21 @@ class SweepStore:
     def run_path(self, run_id):
         return self.runs_dir / f"{run_id}.parquet"
 
-    def read_run(self, run_id, *, spec_hash, columns, rows_ok, remove_corrupt=False):
+    def network_path(self, run_id):
+        return self.networks_dir / f"{run_id}.npz"
+
+    def read_run(self, run_id, *, spec_hash, columns, rows_ok, remove_corrupt=False,
+                 networks=None):
         """The stored ``{column: array}`` of a finished run, or None if it is missing or bad.
 
         A file is good when it can be read in full, carries this run id and
         spec hash, holds ``step`` (int64) and the ``columns`` (``{name:
         dtype}``) with those dtypes, and ``rows_ok(data)`` accepts its rows.
         With ``remove_corrupt``, a bad file is deleted (and remembered in
-        :attr:`corrupt`) so that the run is redone.
+        :attr:`corrupt`) so that the run is redone. With ``networks`` not
+        None (a resuming sweep), a run is finished only if its network file
+        exists where its metadata says it wrote one, or for every run when
+        ``networks`` is True; otherwise None (the run is redone, the file kept).
         """
         import pyarrow.parquet as pq
 
@@ -288,6 +303,13 @@ class SweepStore:
                       and bool(rows_ok(data)))
         except Exception:  # any failure to read back means the file is not usable
             ok = False
+        if ok and networks is not None and not self.network_path(run_id).exists():
+            try:
+                wrote = json.loads(meta.get(_META_INFO, b"{}")).get("network", False)
+            except ValueError:
+                wrote = False
+            if networks or wrote:
+                return None
         if ok:
             return data
         if remove_corrupt:
@@ -328,6 +350,35 @@ class SweepStore:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
         self.clear_failure(run_id)
+
+    def write_network(self, run_id, adjacency):
+        """Write one run's final network (a sparse adjacency) atomically, as a CSR ``.npz``."""
+        import scipy.sparse as sp
+
+        path = self.network_path(run_id)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            self.networks_dir.mkdir(exist_ok=True)
+            with open(tmp, "wb") as fh:  # a file object: save_npz would append ".npz" to a name
+                sp.save_npz(fh, sp.csr_array(adjacency), compressed=False)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise _os_error("write", path, exc) from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def read_network(self, run_id):
+        """A run's stored network as a ``scipy.sparse.csr_array``, or None if it has none."""
+        import scipy.sparse as sp
+
+        path = self.network_path(run_id)
+        if not path.exists():
+            return None
+        try:
+            return sp.csr_array(sp.load_npz(path))
+        except (OSError, ValueError, KeyError) as exc:
+            raise OpinionSimError(f"cannot read the network file {str(path)!r} ({exc}).") from None
 
     def write_failure(self, run_id, record):
         path = self.failed_dir / f"{run_id}.json"

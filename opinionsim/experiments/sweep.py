@@ -1,4 +1,4 @@
-"""Parameter sweeps: many seeded runs of :class:`~opinionsim.OpinionModel`, in parallel, resumable.
+"""Parameter sweeps: many seeded runs of a model, in parallel, resumable.
 
 :func:`sweep` runs the model at every point of a parameter grid for several
 seeds, on local processes or any :class:`concurrent.futures.Executor` (a Dask
@@ -24,6 +24,20 @@ as a sparse adjacency, as the sweep builds it)::
 
     kwargs = opinionsim.graphs.build_graph(graph_spec, seed)
     OpinionModel(**kwargs, **params, **point, seed=seed).run(steps)
+
+Models. ``model="opinion"`` (the default) runs :class:`~opinionsim.OpinionModel`;
+``model="activity_driven"`` runs :class:`~opinionsim.ActivityDrivenModel`
+(Baumann et al. 2020), whose keyword arguments (``n_agents``,
+``social_influence``, ``controversialness``, ``homophily``, ``contacts``, …)
+are then the parameters; it has no fixed graph, so a graph is refused. A row
+is reproduced by ``ActivityDrivenModel(**params, **point, seed=seed).run(steps)``.
+The model is recorded in ``sweep.json``: a stored sweep is not resumed with another.
+
+Coevolving networks. ``params={"rewiring": "unfollow:rate=0.01,threshold=0.5"}``
+(or an :class:`~opinionsim.Unfollow`; recorded as its spec string, see
+:func:`~opinionsim.dynamics.rewiring.parse_rewiring`) rewires each run's
+network as it runs. With ``out=``, a run whose network changed is stored with
+its final network, ``out/networks/<run_id>.npz``; :func:`load_network` reads it.
 
 Workers. Local runs go to the worker processes of
 :mod:`opinionsim.experiments.executor`, forked when this process has a single
@@ -97,17 +111,19 @@ from .spec import (
 )
 from .table import assemble, file_column_types, file_columns, value_columns
 
-__all__ = ["sweep", "load_results", "run_seed", "default_metrics", "SWEEP_METRICS"]
+__all__ = ["sweep", "load_results", "load_network", "run_seed", "default_metrics",
+           "SWEEP_METRICS"]
 
 
 def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, n_jobs=None,
-          executor=None, out=None, overwrite=False, seed=0, progress=True):
-    """Run :class:`~opinionsim.OpinionModel` over a parameter grid and several seeds.
+          executor=None, out=None, overwrite=False, seed=0, progress=True,
+          model="opinion", save_networks=None):
+    """Run a model (default :class:`~opinionsim.OpinionModel`) over a parameter grid and seeds.
 
     Parameters
     ----------
     params : dict
-        Fixed ``OpinionModel`` keyword arguments. ``params["graph"]`` may be a
+        Fixed keyword arguments of the model. ``params["graph"]`` may be a
         graph spec (a dict such as ``{"kind": "watts_strogatz", "n": 1000,
         "k": 10, "p": 0.1}`` or the string ``"watts_strogatz:n=1000,k=10,p=0.1"``,
         see :mod:`opinionsim.graphs`), built afresh for each run from the
@@ -168,6 +184,17 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
         Show progress and a summary on stderr: a bar on a terminal, a line at
         each quarter of the runs otherwise (a log file). Without it, failures
         are reported as a ``RuntimeWarning``.
+    model : {"opinion", "activity_driven"}, default "opinion"
+        The model (:data:`opinionsim.models.MODEL_NAMES`): ``"activity_driven"``
+        runs :class:`~opinionsim.ActivityDrivenModel`, whose arguments are then
+        the parameters (no graph: give ``n_agents``); its default metrics are
+        ``default_metrics("activity_driven")``.
+    save_networks : bool or None, default None
+        With ``out``: store each run's final network in
+        ``out/networks/<run_id>.npz`` (see :func:`load_network`). None: only
+        where it changed during the run (a ``rewiring`` process, cut ties) of
+        an ``OpinionModel``; True: every run (for ``ActivityDrivenModel``, the
+        latest step's contacts); False: none.
 
     Returns
     -------
@@ -208,8 +235,16 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
     """
     t_start = time.perf_counter()
     prepared = prepare(params, grid, seeds=seeds, steps=steps, record_every=record_every,
-                       metrics=metrics, seed=seed)
+                       metrics=metrics, seed=seed, model=model)
     spec, plan, common = prepared["spec"], prepared["plan"], prepared["common"]
+    if save_networks not in (None, True, False):
+        raise OpinionSimError(f"save_networks == {save_networks!r}, must be True, False or "
+                              "None (the runs whose network changed).")
+    if save_networks and "complete" in prepared["checked"].stand_ins:
+        raise OpinionSimError("save_networks=True, but a point runs on a complete graph "
+                              "(n_agents=N), which has no edge list to store; give a graph.")
+    # Networks are only worth sending back where they are stored.
+    common["networks"] = None if out is None else save_networks
     workers = check_jobs(n_jobs, executor)
     from .validate import check_memory
 
@@ -239,7 +274,8 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
         if store is not None:
             for run in plan:
                 got = store.read_run(run.run_id, spec_hash=spec_hash, columns=columns,
-                                     rows_ok=rows_ok, remove_corrupt=True)
+                                     rows_ok=rows_ok, remove_corrupt=True,
+                                     networks=bool(save_networks))
                 if got is not None:
                     data[run.run_id] = got
             n_resumed = len(data)
@@ -258,10 +294,14 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
                 done = result["value"]
                 got = {"step": done["step"], **done["values"]}
                 if store is not None:
+                    network = done.get("network")
+                    if network is not None:  # first: the run file says there is one
+                        store.write_network(run.run_id, network)
                     store.write_run(run.run_id, file_columns(run, got, spec, file_types),
                                     spec_hash=spec_hash,
                                     info={"point": run.point, "replicate": run.replicate,
-                                          "seed": run.seed, "timing": done["timing"]})
+                                          "seed": run.seed, "timing": done["timing"],
+                                          "network": network is not None})
                 data[run.run_id] = got
             else:
                 rec = {"run_id": run.run_id, "point": run.point, "replicate": run.replicate,
@@ -388,6 +428,78 @@ def load_results(out):
     return table
 
 
+def load_network(out, run):
+    """The final network a sweep stored for one run, as a ``scipy.sparse.csr_array``.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        A sweep directory.
+    run : str, dict or pandas.Series
+        The run: its id, or a row of the sweep's table (or a dict) giving the
+        varied parameters and ``replicate``.
+
+    Returns
+    -------
+    scipy.sparse.csr_array or None
+        The adjacency (row ``i``: whom agent ``i`` listens to, rows in the
+        model's node order) at the end of the run; None where the run stored
+        none (its network never changed, see ``save_networks``).
+
+    Raises
+    ------
+    OpinionSimError
+        ``out`` is not a sweep directory, or no run of it matches ``run``; or
+        that run has not finished.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> df = sweep({"graph": "watts_strogatz:n=30,k=4,p=0.1", "rewiring": "unfollow:rate=0.5"},
+    ...            {"temperature": [0.05]}, seeds=1, steps=5, metrics=["network_version"],
+    ...            n_jobs=1, out=d, progress=False)
+    >>> A = load_network(d, df.iloc[0])
+    >>> A.shape, A.nnz   # rewired, as many ties: 30 × 4 neighbours, and each agent itself
+    ((30, 30), 150)
+    """
+    from .storage import SweepStore
+
+    store = SweepStore(out)
+    record = store.read_record()
+    spec = check_stored_spec(record["spec"], repr(str(store.spec_path)))
+    plan = plan_runs(spec, legacy=record.get("format") == 1)
+    if isinstance(run, str):
+        found = [r for r in plan if r.run_id == run]
+    else:
+        try:
+            point = {name: run[name] for name in spec["grid"]}
+            replicate = int(run["replicate"])
+        except (KeyError, TypeError, ValueError):
+            raise OpinionSimError(f"run == {run!r}, must be a run id or give the varied "
+                                  f"parameters ({', '.join(spec['grid']) or 'none'}) and "
+                                  "replicate.") from None
+        found = [r for r in plan if r.replicate == replicate
+                 and all(_same_value(name, r.point[name], point[name]) for name in point)]
+    if not found:
+        raise OpinionSimError(f"{str(out)!r} has no run {run!r}.")
+    run_id = found[0].run_id
+    if not store.run_path(run_id).exists():
+        raise OpinionSimError(f"run {run_id} of {str(out)!r} has not finished.")
+    return store.read_network(run_id)
+
+
+def _same_value(name, planned, given):
+    """Whether a table's value of a varied parameter is the planned one (numbers by value)."""
+    from .spec import by_value
+    from .table import _column_value
+
+    planned = _column_value(name, planned)
+    if isinstance(given, np.generic):
+        given = given.item()
+    return planned == given or by_value(planned) == by_value(given)
+
+
 
 # ============================================================================ one run
 
@@ -395,7 +507,7 @@ def load_results(out):
 def _run_task(common, run):
     """Run one model; return the steps it recorded, its metrics there and how long it took."""
     from ..graphs import build_graph
-    from ..model import OpinionModel
+    from ..models import model_class
     from ..reporters import build_reporters
 
     t0 = time.perf_counter()
@@ -413,9 +525,9 @@ def _run_task(common, run):
     # would evaluate them at step 0) and each metric is evaluated once at the end, built
     # before the run because a reporter may have the model keep what it reads during the
     # steps (step_attention_entropy: the attention entropy of the latest step).
-    model = OpinionModel(**kwargs, seed=run.seed,
-                         reporters=[] if record_every is None else metrics,
-                         record_every=bound + 1 if record_every is None else record_every)
+    model = model_class(common["model"])(
+        **kwargs, seed=run.seed, reporters=[] if record_every is None else metrics,
+        record_every=bound + 1 if record_every is None else record_every)
     final = build_reporters(metrics, model) if record_every is None else None
     if until is None:
         model.run(steps)
@@ -442,7 +554,13 @@ def _run_task(common, run):
         values["converged_step"] = np.full(len(step), model.steps, dtype=np.int64)
         values["converged"] = np.full(len(step), converged, dtype=bool)
     t2 = time.perf_counter()
-    return {"step": step, "values": values, "timing": {"graph_s": t1 - t0, "model_s": t2 - t1}}
+    out = {"step": step, "values": values, "timing": {"graph_s": t1 - t0, "model_s": t2 - t1}}
+    keep = common.get("networks")
+    if keep is None:  # where rewiring (or a cut tie) changed it; an activity network never lasts
+        keep = common["model"] == "opinion" and model.network.version > 0
+    if keep and not model.network.complete:  # a complete graph has no edge list to store
+        out["network"] = model.network.adjacency
+    return out
 
 
 def _metric_functions(metrics):

@@ -35,6 +35,7 @@ opinionsim._errors.OpinionSimError: confidence == None, but rule == 'bounded_con
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import os
 from numbers import Integral
@@ -51,8 +52,10 @@ __all__ = ["STAND_IN_N", "Checked", "check_points", "metrics_failing",
 #: Agents in a stand-in model; a network this small is used as it is.
 STAND_IN_N = 64
 
-# Model keywords whose meaning depends on the agents themselves.
-_N_DEPENDENT = ("initial_opinions", "zealots", "interventions")
+# Model keywords whose meaning depends on the agents themselves (contacts: at most N - 1
+# for the activity-driven model).
+_N_DEPENDENT = ("initial_opinions", "zealots", "interventions", "activities")
+_N_BOUNDED = {"activity_driven": ("contacts",)}
 _SWITCHES = ("include_self", "record_opinions")
 
 
@@ -69,19 +72,21 @@ class Checked:
     stand_ins: dict = dataclasses.field(default_factory=dict)
 
 
-def check_points(params, points, *, until=None):
+def check_points(params, points, *, until=None, model="opinion"):
     """Build a stand-in model of every distinct point; raise for the first one refused.
 
     Parameters
     ----------
     params : dict
-        The sweep's fixed ``OpinionModel`` arguments (a graph as a checked spec
-        dict or a given graph).
+        The sweep's fixed model arguments (a graph as a checked spec dict or a
+        given graph).
     points : list of dict
         The varied values of each point (``[{}]`` when nothing varies).
     until : Converge, optional
         Runs go to convergence: refused where ``max_change`` is not defined
         (noise > 0, ``random_async`` with ``activation_rate < 1``).
+    model : str
+        The model's name in :mod:`opinionsim.models` (its stand-ins are of that class).
 
     Returns
     -------
@@ -92,12 +97,18 @@ def check_points(params, points, *, until=None):
     OpinionSimError
         What the model refuses, with the point when something is varied.
     """
-    from ..model import OpinionModel
+    from ..models import model_class, model_parameters
 
+    cls = model_class(model)
+    table = model_parameters(model)
+    default_n = inspect.signature(cls).parameters.get("n_agents")
     checked = Checked()
     seen = set()
     for point in points:
         graph, kwargs = resolve_point(params, point)
+        if graph is None and "n_agents" not in kwargs and default_n is not None \
+                and _is_count(default_n.default):
+            kwargs["n_agents"] = default_n.default  # the size the runs will have
         try:
             network, n, labels, key = _stand_in_network(graph, kwargs)
             key = (key, json.dumps({k: v for k, v in point.items() if not k.startswith("graph")},
@@ -107,12 +118,13 @@ def check_points(params, points, *, until=None):
             seen.add(key)
             full = n is None or n <= STAND_IN_N
             later = {} if full else {k: kwargs.pop(k) for k in list(kwargs)
-                                     if k in _N_DEPENDENT or _per_agent_array(k, kwargs[k])}
+                                     if k in _N_DEPENDENT or k in _N_BOUNDED.get(model, ())
+                                     or _per_agent_array(k, kwargs[k], table)}
             for name in _SWITCHES:
                 if name in kwargs and not isinstance(kwargs[name], (bool, np.bool_)):
                     raise OpinionSimError(f"{name} == {kwargs[name]!r}, must be true or false.")
             try:
-                model = OpinionModel(**network, **kwargs, seed=0, reporters=[])
+                stand_in = cls(**network, **kwargs, seed=0, reporters=[])
             except OpinionSimError:
                 raise
             except MemoryError as exc:
@@ -121,16 +133,17 @@ def check_points(params, points, *, until=None):
             except Exception as exc:  # noqa: BLE001 - the model let a bad value through
                 raise OpinionSimError(f"the model refuses these arguments: "
                                       f"{type(exc).__name__}: {exc}") from None
-            _check_for_size(later, n, labels, model.dim)
+            _check_for_size(later, n, labels, stand_in.dim, table)
             if until is not None:
-                _check_converge(until, model)
+                _check_converge(until, stand_in)
         except OpinionSimError as exc:
             raise OpinionSimError(_at(point, exc)) from None
-        checked.n_agents = max(checked.n_agents, n or model.n_agents)
+        checked.n_agents = max(checked.n_agents, n or stand_in.n_agents)
         checked.edges = max(checked.edges, _expected_edges(graph))
-        checked.dim = max(checked.dim, model.dim)
+        checked.dim = max(checked.dim, stand_in.dim)
         checked.record_opinions |= bool(kwargs.get("record_opinions", False))
-        checked.stand_ins.setdefault("complete" if model.network.complete else "edges", model)
+        checked.stand_ins.setdefault("complete" if stand_in.network.complete else "edges",
+                                     stand_in)
     return checked
 
 
@@ -154,10 +167,8 @@ def _at(point, exc):
     return f"{text.rstrip('.')} (at {where})."
 
 
-def _per_agent_array(name, value):
-    from ..dynamics import PARAMETERS
-
-    param = PARAMETERS.get(name)
+def _per_agent_array(name, value, table):
+    param = table.get(name)
     return param is not None and param.per_agent and np.ndim(value) > 0
 
 
@@ -241,18 +252,22 @@ def _ring(n):
     return sp.csr_array((np.ones(2 * n), (rows, cols)), shape=(n, n))
 
 
-def _check_for_size(values, n, labels, dim):
-    """Check the size-dependent arguments a stand-in did not receive against the real network."""
+def _check_for_size(values, n, labels, dim, table):
+    """Check the size-dependent arguments a stand-in did not receive against the real network
+    (``table``: the model's parameter table)."""
     from .._validation import check_opinion_array
-    from ..dynamics import PARAMETERS
 
     for name, value in values.items():
         if name == "initial_opinions":
             check_opinion_array(name, value, n=n, dim=dim, allow_1d=dim == 1)
         elif name == "zealots":
             _check_labels(name, value, n, labels)
-        elif name in PARAMETERS:
-            PARAMETERS[name].check(value, n=n, dim=dim)
+        elif name == "activities":
+            from ..activity_model import _check_activities
+
+            _check_activities(value, n)
+        elif name in table:
+            table[name].check(value, n=n, dim=dim)
 
 
 def _check_labels(name, nodes, n, labels):

@@ -372,12 +372,18 @@ def sweep_title(spec):
     2-D opinions · distance affinity · 2 seeds × 200 steps
     >>> print(sweep_title({**spec, "grid": {"graph.p": [0.01, 0.1]}}).split("\\n")[0])
     Watts–Strogatz (N = 1000, k = 10)
+    >>> print(sweep_title({"model": "activity_driven", "params": {"n_agents": 500}}))
+    activity-driven model (N = 500)
     """
     params = spec.get("params", {})
     varied = set(spec.get("grid") or ())
     head, parts = "", []
     graph = params.get("graph")
-    if isinstance(graph, dict) and "kind" in graph:
+    if spec.get("model", "opinion") != "opinion":  # no graph: N is a parameter
+        n = params.get("n_agents")
+        head = spec["model"].replace("_", "-") + " model" + (
+            f" (N = {format_value(n)})" if n is not None and "n_agents" not in varied else "")
+    elif isinstance(graph, dict) and "kind" in graph:
         head = _graph_description(graph, varied)
     elif isinstance(graph, dict):
         head = "given graph"
