@@ -255,7 +255,9 @@ def _resort_rows(indptr, indices, data, rows):
     pos = starts[:, None] + np.arange(width)
     inside = np.arange(width) < lengths[:, None]
     pos = np.where(inside, pos, 0)
-    cols = np.where(inside, indices[pos], np.iinfo(np.int64).max)
+    # int64 whatever the index dtype: padding must sort last (with int32 indices an int64
+    # maximum given as a Python int wrapped to -1 and sorted first, corrupting the rows).
+    cols = np.where(inside, indices[pos].astype(np.int64), np.int64(np.iinfo(np.int64).max))
     order = np.argsort(cols, axis=1, kind="stable")
     flat = pos[inside]
     sorted_pos = np.take_along_axis(pos, order, axis=1)[inside]
