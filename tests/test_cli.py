@@ -584,3 +584,10 @@ def test_a_sweep_over_a_string_parameter_is_plotted(tmp_path, capsys):
                        "affinity=dot,cosine", "--out", str(out))
     assert code == 0 and "Traceback" not in err, err
     assert (out / "polarization_vs_affinity.png").stat().st_size > 5000
+
+
+def test_python_dash_m_opinionsim_is_the_command():
+    done = subprocess.run([sys.executable, "-m", "opinionsim", "scenarios"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "echo_chambers" in done.stdout
