@@ -60,10 +60,10 @@ def sensitivity(results, outcome, *, conf_level=0.95, num_resamples=1000, seed=0
         Indexed by parameter (the design's order), columns ``S1``,
         ``S1_low``, ``S1_high``, ``ST``, ``ST_low``, ``ST_high``: each index
         and its interval, ``index ± z·sd`` over the bootstrap resamples (SALib's
-        normal-approximation interval; estimates may stray slightly below 0
-        or above 1). ``attrs`` holds ``outcome``, ``n_points``,
-        ``replicates``, ``conf_level`` and, with second order, ``S2`` and
-        ``S2_conf`` (parameter × parameter tables, upper triangle).
+        normal-approximation interval; with few points, estimates may stray
+        below 0 or above 1). ``attrs`` holds ``outcome``, ``n_points`` (the
+        design's rows), ``replicates``, ``conf_level`` and, with second order,
+        ``S2`` and ``S2_conf`` (parameter × parameter tables, upper triangle).
 
     Raises
     ------
@@ -120,7 +120,7 @@ def sensitivity(results, outcome, *, conf_level=0.95, num_resamples=1000, seed=0
     replicates = spec["replicates"]
     y = _point_means(table, names, points, replicates, outcome)
     if np.ptp(y) <= np.finfo(float).eps * max(1.0, float(np.abs(y).max())):
-        raise OpinionSimError(f"{outcome!r} is {y[0]!r} at every point of the design: there is "
+        raise OpinionSimError(f"{outcome!r} is {float(y[0])!r} at every point of the design: there is "
                               "no variance to apportion.")
 
     from SALib.analyze import sobol as salib_sobol
@@ -181,7 +181,7 @@ def _point_means(table, names, points, replicates, outcome):
             continue
         sums[key] += value
         counts[key] += 1
-    expected = len(points) * len(replicates)
+    expected = len(wanted) * len(replicates)  # a point the design repeats is one run
     present = sum(counts.values()) + not_number
     if present < expected:
         failed = len(table.attrs.get("failures") or ())
