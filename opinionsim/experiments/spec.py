@@ -597,6 +597,22 @@ def _check_range_ends(name, design, params):
         except OpinionSimError as exc:
             raise OpinionSimError(f"design range {name!r} == {(low, high)!r}: "
                                   f"{str(exc).rstrip('.')}.") from None
+    if name.startswith("graph"):
+        return
+    # The draws lie between the ends and are not round numbers: an integer parameter
+    # (contacts, n_agents, dim) refuses them. Probe one such value on a stand-in; what it
+    # refuses about another parameter is left to the check of every point.
+    from .design import scale_unit
+    from .validate import check_points
+
+    probe = float(scale_unit(np.array([1 / math.pi]), low, high, scale)[0])
+    try:
+        check_points(params, [{name: _table_value(name, probe)}])
+    except OpinionSimError as exc:
+        if str(exc).startswith(f"{name} =="):
+            raise OpinionSimError(f"design range {name!r} == {(low, high)!r} draws values such "
+                                  f"as {probe:.6g}: {str(exc).rstrip('.')}; a design draws "
+                                  "real values, so vary this parameter with a grid.") from None
 
 
 def _table_value(name, value):

@@ -260,8 +260,13 @@ REFUSED = [
      r"design range 'temperature' == \(-1.0, 1.0\): temperature == -1.0, must be in \(0, inf\]"),
     (dict(design=osim.Sobol({"noise": (0.0, 1.0), "step_size": (0.5, 2.0)}, 4)),
      r"design range 'step_size'.*step_size == 2.0"),
-    (dict(design=osim.Random({"n_agents": (0.1, 1)}, 3)), "n_agents"),
-    (dict(design=osim.Random({"dim": (1, 3)}, 3)), "dim"),
+    (dict(params={}, design=osim.Random({"n_agents": (10, 100)}, 3)),
+     r"design range 'n_agents' == \(10.0, 100.0\) draws values such as 3\d\.\d+: n_agents == "
+     r"3\d\.\d+, must be an integer >= 1.*vary this parameter with a grid"),
+    (dict(design=osim.Random({"dim": (1, 3)}, 3)), r"design range 'dim'.*dim == 1\.6\d+, must "
+                                                    r"be an integer.*with a grid"),
+    (dict(design=osim.LatinHypercube({"contacts": (1, 5)}, 3)),
+     r"design range 'contacts'.*contacts == 2\.2\d+, must be an integer"),
     (dict(design=osim.LatinHypercube({"seed": (0, 10)}, 3)), "'seed', which the sweep sets itself"),
     (dict(design=osim.Random({"temperature": (0.1, 1)}, 3), grid={"noise": [0.0]}),
      "both grid and design"),
