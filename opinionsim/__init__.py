@@ -32,6 +32,11 @@ _LAZY = {
     "FitResult": ("opinionsim.inference", "FitResult"),
     "SourceSet": ("opinionsim.sources", "SourceSet"),
     "Unfollow": ("opinionsim.dynamics.rewiring", "Unfollow"),
+    "Grid": ("opinionsim.experiments.design", "Grid"),
+    "Random": ("opinionsim.experiments.design", "Random"),
+    "LatinHypercube": ("opinionsim.experiments.design", "LatinHypercube"),
+    "Sobol": ("opinionsim.experiments.design", "Sobol"),
+    "sensitivity": ("opinionsim.experiments.sensitivity", "sensitivity"),
 }
 
 
@@ -87,6 +92,11 @@ __all__ = [
     "AttentionShift",
     "sweep",
     "load_results",
+    "Grid",
+    "Random",
+    "LatinHypercube",
+    "Sobol",
+    "sensitivity",
     "fit",
     "compare_rules",
     "FitResult",

@@ -12,6 +12,9 @@
 - :mod:`.causal`: :func:`~.causal.causal_effect` and
   :func:`~.causal.attention_shift`, paired over seeds; :mod:`.arms` runs the
   two arms of one seed.
+- :mod:`.design`: which points a sweep runs (a grid, random, Latin
+  hypercube or Sobol' samples of ranges); :mod:`.sensitivity`: Sobol'
+  indices of an outcome over a Sobol design.
 - :mod:`.stats`: the one place where confidence intervals are computed
   (Student-t intervals of a mean over seeds, paired differences).
 

@@ -52,7 +52,7 @@ from .._errors import OpinionSimError
 __all__ = ["SWEEP_METRICS", "RUN_COLUMNS", "CONVERGE_COLUMNS", "MAX_STEPS", "default_metrics",
            "check_int", "check_seed", "check_seeds", "Converge", "parse_steps", "run_seed",
            "hash_spec", "same_spec", "by_value", "plan_runs", "expected_steps", "n_recorded",
-           "rows_check",
+           "rows_check", "n_points",
            "resolve_point", "prepare", "check_stored_spec", "Run"]
 
 #: Metrics a sweep records by default, after the model's DEFAULT_REPORTERS,
@@ -243,16 +243,35 @@ class Run:
 
 
 def plan_runs(spec, *, legacy=False):
-    """The runs of a spec in table order: grid order (first name slowest), then replicate."""
+    """The runs of a spec in table order: grid order (first name slowest), then replicate.
+
+    A sweep of a sampled design (``spec["design"]``) holds its points as the
+    grid's columns, the ``i``-th value of each name making the ``i``-th point;
+    a point it holds again (Saltelli's design of two parameters does) is the
+    same runs, planned once.
+    """
     names = list(spec["grid"])
+    columns = [spec["grid"][n] for n in names]
     runs = []
-    for values in itertools.product(*(spec["grid"][n] for n in names)):
+    seen = set()
+    for values in (zip(*columns) if spec.get("design") else itertools.product(*columns)):
         point = dict(zip(names, values))
         ph = _hash_json(point, legacy=legacy)[:12]
+        if ph in seen:
+            continue
+        seen.add(ph)
         for rep in spec["replicates"]:
             runs.append(Run(f"p{ph}-r{rep}", point, int(rep),
                             run_seed(spec["seed"], point, rep, legacy=legacy)))
     return runs
+
+
+def n_points(spec):
+    """The number of points a spec runs (at most: a design may repeat a point): its
+    design's, or the grid's product."""
+    if spec.get("design"):
+        return len(next(iter(spec["grid"].values()), []))
+    return math.prod(len(v) for v in spec["grid"].values())
 
 
 def expected_steps(steps, record_every):
@@ -411,8 +430,14 @@ def resolve_point(params, point):
     return graph, kwargs
 
 
-def prepare(params, grid, *, seeds, steps, record_every, metrics, seed, model="opinion"):
+def prepare(params, grid, *, seeds, steps, record_every, metrics, seed, model="opinion",
+            design=None):
     """Check every argument of a sweep; return its canonical spec, its plan and the runs' data.
+
+    ``design`` (see :mod:`.design`) replaces ``grid``: a :class:`~.design.Grid`
+    is its grid; a sampled design's points become the grid's columns, checked
+    as grid values are (and both ends of each range), and the spec records
+    the design under ``"design"``.
 
     Besides each argument on its own, every distinct point is checked by
     building a small stand-in model of it (see
@@ -442,6 +467,7 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed, model="o
     if not isinstance(params, dict):
         raise OpinionSimError(f"params is a {type(params).__name__}, must be a dict of "
                               f"{cls.__name__} arguments.")
+    design, grid = _resolve_design(design, grid)
     if not isinstance(grid, dict):
         raise OpinionSimError(f"grid is a {type(grid).__name__}, must be a dict "
                               "{parameter name: list of values}.")
@@ -477,6 +503,8 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed, model="o
                 raise OpinionSimError(
                     f"{name!r} is both fixed (params) and varied (grid); remove it from one."
                 )
+        if design is not None:
+            _check_range_ends(name, design, params, model)
         values = _check_values(name, values)
         if name == "graph":
             canon = [_canonical_graph(check_graph_spec(v)) for v in values]
@@ -487,7 +515,7 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed, model="o
                 key = name[len("graph."):]
                 canon = [check_graph_spec({**params["graph"], key: v})[key] for v in canon]
         seen = set()
-        for v in canon:
+        for v in canon if design is None else ():  # a design's column repeats values
             k = json.dumps(by_value(v), sort_keys=True)
             if k in seen:
                 raise OpinionSimError(f"grid[{name!r}] lists {v!r} twice.")
@@ -495,7 +523,13 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed, model="o
         grid_spec[name] = canon
 
     replicates = check_seeds(seeds)
-    n_runs = len(replicates) * math.prod(len(v) for v in grid_spec.values())
+    if design is None:
+        n_runs = len(replicates) * math.prod(len(v) for v in grid_spec.values())
+        points = [dict(zip(grid_spec, values))
+                  for values in itertools.product(*grid_spec.values())]
+    else:
+        points = [dict(zip(grid_spec, values)) for values in zip(*grid_spec.values())]
+        n_runs = len(replicates) * len(points)
     if n_runs > MAX_RUNS:
         raise OpinionSimError(f"the sweep has {n_runs:,} runs (points × seeds), more than "
                               f"{MAX_RUNS:,}; split it.")
@@ -506,8 +540,6 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed, model="o
     explicit = metrics is not None
     metrics_arg, metric_spec = _check_metrics(metrics, list(grid_spec), until is not None, model)
 
-    points = [dict(zip(grid_spec, values))
-              for values in itertools.product(*grid_spec.values())]
     checked = check_points(params, points, until=until, model=model)
     notes = []
     for kind, stand_in in checked.stand_ins.items():
@@ -536,11 +568,67 @@ def prepare(params, grid, *, seeds, steps, record_every, metrics, seed, model="o
     spec = {"model": model, "params": canon_params, "grid": grid_spec,
             "replicates": replicates, "seed": seed, "steps": steps,
             "record_every": record_every, "metrics": metric_spec}
+    if design is not None:
+        spec["design"] = design.record()
     spec = json.loads(json.dumps(spec))  # exactly what sweep.json will hold
     common = {"model": model, "params": params, "metrics": metrics_arg, "steps": steps,
               "until": until, "record_every": record_every}
     return {"spec": spec, "plan": plan_runs(spec), "common": common, "checked": checked,
             "notes": notes}
+
+
+def _resolve_design(design, grid):
+    """``(sampled design or None, grid dict)`` from the ``design`` and ``grid`` arguments."""
+    from .design import Design, Grid
+
+    if design is None:
+        return None, {} if grid is None else grid
+    if grid is not None:
+        raise OpinionSimError(f"both grid and design == {design!r} are given; pass one (a grid "
+                              "is design=opinionsim.Grid({name: values})).")
+    if isinstance(design, Grid):
+        return None, design.values
+    if not isinstance(design, Design):
+        raise OpinionSimError(f"design == {design!r}, must be opinionsim.Grid, Random, "
+                              "LatinHypercube or Sobol.")
+    points = design.points()
+    return design, {name: [p[name] for p in points] for name in design.names}
+
+
+def _check_range_ends(name, design, params, model):
+    """Refuse a range whose ends are not values the parameter may take (before sampling it
+    would be refused point by point)."""
+    from ..graphs import check_graph_spec
+
+    low, high, scale = design.record()["ranges"][name]
+    for end in (low, high):
+        try:
+            if name.startswith("graph."):
+                check_graph_spec({**params["graph"], name[len("graph."):]: end})
+            elif name == "graph":
+                raise OpinionSimError("'graph' is varied by listing graph specs in a grid, not "
+                                      "by a range; vary one of its parameters ('graph.p').")
+            else:
+                _table_value(name, end, model)
+        except OpinionSimError as exc:
+            raise OpinionSimError(f"design range {name!r} == {(low, high)!r}: "
+                                  f"{str(exc).rstrip('.')}.") from None
+    if name.startswith("graph"):
+        return
+    # The draws lie between the ends and are not round numbers: an integer parameter
+    # (contacts, n_agents, dim) refuses them. Probe one such value on a stand-in; what it
+    # refuses about another parameter is left to the check of every point.
+    from .design import scale_unit
+    from .validate import check_points
+
+    probe = float(scale_unit(np.array([1 / math.pi]), low, high, scale)[0])
+    try:
+        check_points(params, [{name: _table_value(name, probe, model)}], model=model)
+    except OpinionSimError as exc:
+        if str(exc).startswith(f"{name} =="):
+            raise OpinionSimError(f"design range {name!r} == {(low, high)!r} draws values such "
+                                  f"as {probe:.6g}: {str(exc).rstrip('.')}; a design draws "
+                                  "real values, so vary this parameter with a grid.") from None
 
 
 def _table_value(name, value, model="opinion"):
@@ -582,6 +670,8 @@ def check_stored_spec(spec, where):
     for name, values in spec["grid"].items():
         if not isinstance(values, list) or not values:
             raise bad(f"grid[{name!r}] == {values!r}, must be a non-empty list")
+    if spec.get("design") and len({len(v) for v in spec["grid"].values()}) > 1:
+        raise bad("a design's columns differ in length")
     try:
         check_seeds(spec.get("replicates"))
         check_seed(spec.get("seed"))

@@ -115,10 +115,11 @@ __all__ = ["sweep", "load_results", "load_network", "run_seed", "default_metrics
            "SWEEP_METRICS"]
 
 
-def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, n_jobs=None,
-          executor=None, out=None, overwrite=False, seed=0, progress=True,
+def sweep(params, grid=None, *, design=None, seeds=8, steps=200, record_every=None, metrics=None,
+          n_jobs=None, executor=None, out=None, overwrite=False, seed=0, progress=True,
           model="opinion", save_networks=None):
-    """Run a model (default :class:`~opinionsim.OpinionModel`) over a parameter grid and seeds.
+    """Run a model (default :class:`~opinionsim.OpinionModel`) over a parameter grid (or design)
+    and several seeds.
 
     Parameters
     ----------
@@ -135,7 +136,17 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
         order given. Values are numbers, strings, booleans or None; a
         ``"graph"`` entry lists graph specs; ``"graph.<key>"`` (e.g.
         ``"graph.p"``) varies one parameter of the graph spec in ``params``.
-        ``{}`` runs replicates of ``params`` only.
+        ``{}`` (or None, without ``design``) runs replicates of ``params`` only.
+    design : Grid, Random, LatinHypercube or Sobol, optional
+        Instead of ``grid``, the points to run (see
+        :mod:`opinionsim.experiments.design`): ``Grid(grid)`` is ``grid``;
+        ``Random(ranges, n)``, ``LatinHypercube(ranges, n)`` and
+        ``Sobol(ranges, n)`` sample ``{name: (low, high)}`` boxes
+        reproducibly from their own ``seed``. Each point runs for every
+        replicate, as a grid's do; the table has a column per ranged
+        parameter, rows in the design's order, and ``sweep.json`` records the
+        design and its points. Analyse a Sobol design with
+        :func:`opinionsim.sensitivity`. Not with ``grid``.
     seeds : int or list of int, default 8
         Number of replicates per point (replicates ``0 … seeds − 1``), or the
         replicate identities themselves (distinct non-negative integers).
@@ -235,7 +246,7 @@ def sweep(params, grid, *, seeds=8, steps=200, record_every=None, metrics=None, 
     """
     t_start = time.perf_counter()
     prepared = prepare(params, grid, seeds=seeds, steps=steps, record_every=record_every,
-                       metrics=metrics, seed=seed, model=model)
+                       metrics=metrics, seed=seed, model=model, design=design)
     spec, plan, common = prepared["spec"], prepared["plan"], prepared["common"]
     if save_networks not in (None, True, False):
         raise OpinionSimError(f"save_networks == {save_networks!r}, must be True, False or "

@@ -44,7 +44,7 @@ import numpy as np
 
 from .._errors import OpinionSimError
 from .._validation import available_memory
-from .spec import CONVERGE_COLUMNS, n_recorded, resolve_point, steps_bound
+from .spec import CONVERGE_COLUMNS, n_points, n_recorded, resolve_point, steps_bound
 
 __all__ = ["STAND_IN_N", "Checked", "check_points", "metrics_failing",
            "memory_needed", "check_memory"]
@@ -337,7 +337,7 @@ def memory_needed(spec, checked, workers):
     per_run = rows * columns * BYTES_PER_VALUE + 4 * state + checked.edges * BYTES_PER_EDGE
     if checked.record_opinions:
         per_run += rows * state
-    n_runs = len(spec["replicates"]) * int(np.prod([len(v) for v in spec["grid"].values()]))
+    n_runs = len(spec["replicates"]) * n_points(spec)
     # Each finished run's arrays, then the assembled table: twice the table.
     table = 2 * n_runs * rows * (columns + len(spec["grid"]) + 2) * 8
     return min(workers or 1, max(n_runs, 1)) * per_run + table
