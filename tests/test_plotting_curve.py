@@ -15,6 +15,7 @@ from scipy import stats  # noqa: E402
 
 from opinionsim import OpinionSimError  # noqa: E402
 from opinionsim.plotting import curve_data, polarization_curve, sweep_title  # noqa: E402
+from opinionsim.sweep import sweep  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -159,3 +160,53 @@ def test_curve_over_a_varied_graph_parameter():
     title = ax.figure._suptitle.get_text()
     assert "p = 0.1" not in title and title.startswith("Watts–Strogatz (N = 20, k = 4)")
     assert ax.get_xlabel() == "rewiring probability $p$"
+
+
+# ---- sampled designs: a scatter per sampled parameter ----------------------------------------
+@pytest.fixture(scope="module")
+def design_sweep(tmp_path_factory):
+    from opinionsim import LatinHypercube
+
+    out = tmp_path_factory.mktemp("design") / "lhs"
+    table = sweep({"n_agents": 20}, design=LatinHypercube(
+        {"temperature": (0.01, 1, "log"), "step_size": (0.1, 0.9)}, n=6, seed=3),
+        seeds=2, steps=4, metrics=["variance"], n_jobs=1, progress=False, out=str(out))
+    return table, out
+
+
+def test_design_scatter_draws_each_points_mean_over_its_seeds(design_sweep):
+    from opinionsim.plotting import design_scatter
+
+    table, _ = design_sweep
+    axes = design_scatter(table, "variance")
+    assert [a.get_xscale() for a in axes] == ["log", "linear"]
+    for axis, name in zip(axes, ["temperature", "step_size"]):
+        xy = axis.collections[0].get_offsets()
+        expected = table.groupby(["temperature", "step_size"])["variance"].mean()
+        assert len(xy) == 6
+        for x, y in xy:  # each drawn point is the mean of its own two replicates
+            rows = table[np.isclose(table[name], x)]
+            assert rows["replicate"].nunique() == 2
+            assert y == pytest.approx(rows["variance"].mean(), rel=1e-12)
+        assert sorted(np.round(xy[:, 1], 12)) == sorted(np.round(expected.values, 12))
+
+
+def test_design_scatter_refuses_a_grid_sweep_and_an_unknown_metric(design_sweep):
+    from opinionsim.plotting import design_scatter
+
+    grid = sweep({"n_agents": 10}, {"temperature": [0.1, 1.0]}, seeds=1, steps=2,
+                 metrics=["variance"], n_jobs=1, progress=False)
+    with pytest.raises(OpinionSimError, match="not from a sampled design"):
+        design_scatter(grid)
+    with pytest.raises(OpinionSimError, match="'n_clusters' is not a metric"):
+        design_scatter(design_sweep[0], "n_clusters")
+
+
+def test_opinionsim_plot_draws_a_design_sweep(design_sweep, capsys):
+    from opinionsim.cli import main
+
+    _, out = design_sweep
+    assert main(["plot", str(out)]) == 0
+    assert (out / "variance_vs_design.png").stat().st_size > 0
+    assert main(["plot", str(out), "--hue", "step_size"]) == 2
+    assert "takes no --x or --hue" in capsys.readouterr().err

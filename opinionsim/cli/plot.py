@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from .._errors import OpinionSimError
 from ._common import Command, UsageError, split_items
 
 __all__ = ["COMMAND", "PLOT_NAME", "save_curve", "horizon_finding"]
@@ -139,6 +140,8 @@ def _plot_main(args):
     if len(table) == 0:
         raise UsageError(f"{args.dir!r} holds no finished runs yet.")
     params = list(table.columns[:list(table.columns).index("replicate")])
+    if "design" in (table.attrs.get("sweep") or {}):
+        return _plot_design(table, args)
     x = args.x or ("temperature" if "temperature" in params else (params or [None])[0])
     if x is None:
         raise UsageError(f"{args.dir!r}: the sweep varies no parameter; nothing to plot.")
@@ -153,6 +156,40 @@ def _plot_main(args):
         path = os.path.join(args.dir, PLOT_NAME.format(x=x.replace(".", "_")))
     save_curve(table, path, x=x, hue=args.hue, y=ys)
     print(path)
+    return 0
+
+
+def _plot_design(table, args):
+    """A sampled design: one scatter per sampled parameter, per metric (--x, --hue unused)."""
+    from matplotlib.figure import Figure
+
+    from ..plotting import curve_figsize, design_scatter, fit_title, sweep_title
+
+    if args.x or args.hue:
+        raise UsageError("this sweep ran a sampled design: its figure is a scatter against "
+                         "each sampled parameter, which takes no --x or --hue (only --y).")
+    metrics = list(table.columns[list(table.columns).index("step") + 1:])
+    ys = split_items(args.y, "--y") if args.y else [
+        next((m for m in ("variance", "polarization_index") if m in metrics), metrics[0])]
+    if args.out and len(ys) > 1:
+        raise UsageError("--out names one image; give one metric with --y.")
+    names = list(table.attrs["sweep"]["design"]["ranges"])
+    for y in ys:
+        path = args.out or os.path.join(args.dir, f"{y}_vs_design.png")
+        if args.out:
+            _check_image_format(path)
+        fig = Figure(figsize=curve_figsize(len(names)), layout="constrained")
+        try:
+            design_scatter(table, y, ax=list(fig.subplots(1, len(names), squeeze=False)[0]))
+        except OpinionSimError as exc:
+            raise UsageError(str(exc)) from None
+        fig.suptitle(fit_title(f"{sweep_title(table.attrs['sweep'])} · each point: mean over "
+                               "seeds", fig), fontsize=11)
+        try:
+            fig.savefig(path, dpi=130)
+        except OSError as exc:
+            raise UsageError(f"cannot write {path!r}: {exc.strerror}.") from None
+        print(path)
     return 0
 
 

@@ -21,6 +21,7 @@ from .curves import (
     curve_figsize,
     curve_title,
     default_curve_metrics,
+    design_scatter,
     metric_timeseries,
     polarization_curve,
     sweep_title,
@@ -35,6 +36,7 @@ from .snapshots import (
 __all__ = [
     # figures
     "polarization_curve",
+    "design_scatter",
     "metric_timeseries",
     "opinion_trajectories",
     "attention_heatmap",

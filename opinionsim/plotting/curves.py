@@ -11,8 +11,9 @@ from ._bands import band_note, draw_band, mean_band
 from ._style import (capitalise, fit_title, format_value, hue_colors, label, legend_label,
                      new_axes, pyplot, require_columns, set_title, title_words)
 
-__all__ = ["polarization_curve", "metric_timeseries", "curve_data", "curve_title",
-           "sweep_title", "default_curve_metrics", "curve_figsize", "CURVE_METRICS"]
+__all__ = ["polarization_curve", "design_scatter", "metric_timeseries", "curve_data",
+           "curve_title", "sweep_title", "default_curve_metrics", "curve_figsize",
+           "CURVE_METRICS"]
 
 #: What :func:`polarization_curve` draws when ``y`` is not given: the first
 #: present of each group (a polarisation metric, then echo-chamber metrics).
@@ -234,6 +235,80 @@ def polarization_curve(data, x=None, y=None, *, hue=None, ax=None, ci=0.95, logx
         if hue is not None:
             axis.legend(fontsize=8, frameon=False)
     return axes[0] if single else axes
+
+
+def design_scatter(data, y="variance", *, ax=None):
+    """A sampled design (Random, LatinHypercube, Sobol) read one parameter at a time.
+
+    One panel per sampled parameter: each design point's ``y`` at the final
+    step, averaged over its replicates, against that parameter (log axis for
+    a log range). A curve would join points that differ in every other
+    parameter too; a scatter shows the spread they cause. How much of it each
+    parameter explains is :func:`opinionsim.sensitivity` (Sobol designs).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or path
+        The table of a sweep run with ``design=`` (or its directory).
+    y : str
+        A metric column.
+    ax : sequence of matplotlib Axes, optional
+        One per sampled parameter. Default: a new figure.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+
+    Examples
+    --------
+    >>> from opinionsim import LatinHypercube
+    >>> from opinionsim.sweep import sweep
+    >>> df = sweep({"n_agents": 20}, design=LatinHypercube({"temperature": (0.01, 1, "log"),
+    ...            "step_size": (0.1, 0.9)}, n=6), seeds=2, steps=5, metrics=["variance"],
+    ...            n_jobs=1, progress=False)
+    >>> [a.get_xlabel() for a in design_scatter(df)]
+    ['temperature $T$', 'step size $a$']
+    """
+    if isinstance(data, (str, os.PathLike)):
+        from ..sweep import load_results
+
+        data = load_results(data)
+    params, metrics = _run_columns(data)
+    design = (data.attrs.get("sweep") or {}).get("design")
+    if not isinstance(design, dict) or "ranges" not in design:
+        raise OpinionSimError("data is not from a sampled design (sweep(..., design=Random, "
+                              "LatinHypercube or Sobol)); use polarization_curve.")
+    if y not in metrics:
+        raise OpinionSimError(f"y == {y!r} is not a metric of this sweep; metrics: "
+                              f"{', '.join(metrics)}.")
+    names = list(design["ranges"])
+    final = data[data["step"] == data.groupby(params + ["replicate"], sort=False)["step"]
+                 .transform("max")]
+    points = final.groupby(params, sort=False, dropna=False)[y].mean().reset_index()
+    if ax is None:
+        fig, axes = pyplot().subplots(1, len(names), figsize=curve_figsize(len(names)),
+                                      squeeze=False, layout="constrained")
+        axes = axes[0]
+        fig.suptitle(fit_title(f"{capitalise(title_words(y))}: {len(points)} design points "
+                               f"({design.get('kind', 'sampled')}), each the mean over "
+                               "its seeds", fig), fontsize=11)
+    else:
+        axes = np.atleast_1d(np.asarray(ax, dtype=object))
+        if len(axes) != len(names):
+            raise OpinionSimError(f"ax has {len(axes)} Axes for {len(names)} parameters.")
+    for axis, name in zip(axes, names):
+        axis.scatter(points[name], points[y], s=12, alpha=0.7)
+        if design["ranges"][name][2] == "log":
+            axis.set_xscale("log")
+        else:  # sampled values have long decimals: few ticks, so that they do not overlap
+            from matplotlib.ticker import MaxNLocator
+
+            axis.xaxis.set_major_locator(MaxNLocator(5))
+        axis.set_xlabel(label(name))
+        axis.set_ylabel(label(y))
+        axis.grid(True, alpha=0.3)
+        axis.spines[["top", "right"]].set_visible(False)
+    return axes
 
 
 def _check_curve_arguments(data, params, metrics, x, y, hue):
