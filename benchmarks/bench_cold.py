@@ -64,7 +64,8 @@ def compiled_signatures(cache_dir):
 def floor_table(warm_s):
     from bench_sweep import default_sweep_kwargs
 
-    from opinionsim import OpinionModel, _kernels
+    from opinionsim import OpinionModel
+    from opinionsim import kernels as _kernels
     from opinionsim.dynamics import advance
 
     kw = default_sweep_kwargs()

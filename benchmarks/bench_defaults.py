@@ -160,15 +160,19 @@ def reporters_table(args):
         tick = lambda: advance("synchronous", m.opinions, m.initial_opinions, adj,  # noqa: E731
                                m.rule)
         tick()
-        # Alternate the two, one call each, and compare the medians: the best of separate
-        # runs swung by ±30 % with the load of a shared machine.
-        repeat = max(args.repeat, 7) if n >= 1e6 or kind == "complete" else 5 * args.repeat
+        # Alternate the two in short blocks and compare the medians: the best of separate
+        # runs swung by ±30 % with the load of a shared machine. The first call of a block
+        # is not timed: at 1e6 whichever call follows the other kind pays ~20 ms more
+        # (its fresh output array is paged in anew), which a run of steps does not.
+        repeat = max(args.repeat, 5) if n >= 1e6 or kind == "complete" else 5 * args.repeat
         steps, ticks = [], []
         for r in range(repeat):
             for fn, into in ((m.step, steps), (tick, ticks))[::(-1) ** r]:
-                t = time.perf_counter()
                 fn()
-                into.append(time.perf_counter() - t)
+                for _ in range(2):
+                    t = time.perf_counter()
+                    fn()
+                    into.append(time.perf_counter() - t)
         step, tick_s = float(np.median(steps)), float(np.median(ticks))
         print(f"| {kind} | {n:.0e} | {step:.4f} | {tick_s:.4f} | {step / tick_s:.2f} |",
               flush=True)
