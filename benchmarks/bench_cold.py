@@ -33,8 +33,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -43,7 +41,7 @@ def sweep_once(cache_dir, out):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir)}
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "opinionsim", "sweep", "--out", str(out)],
-                          env=env, capture_output=True, text=True)
+                          env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"opinionsim sweep exited {proc.returncode}:\n{proc.stderr[-2000:]}")
@@ -82,8 +80,8 @@ def floor_table(warm_s):
         for T in kw["grid"]["temperature"]:
             m = OpinionModel(graph=G, temperature=float(T), reporters=[], seed=1, **params)
             adj = m.structure()
-            tick = lambda: advance("synchronous", m.opinions, m.initial_opinions, adj,  # noqa
-                                   m.rule)
+            tick = lambda m=m, adj=adj: advance(  # noqa: E731
+                "synchronous", m.opinions, m.initial_opinions, adj, m.rule)
             tick()
             times = []
             for _ in range(50):

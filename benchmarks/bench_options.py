@@ -42,7 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_step import random_graph  # noqa: E402
+from bench_step import random_graph
 
 PLAIN = dict(dim=3, temperature=0.5, step_size=0.5, reporters=["max_change"], seed=1)
 TARGET = 1.5
