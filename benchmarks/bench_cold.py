@@ -80,7 +80,7 @@ def floor_table(warm_s):
         for T in kw["grid"]["temperature"]:
             m = OpinionModel(graph=G, temperature=float(T), reporters=[], seed=1, **params)
             adj = m.structure()
-            tick = lambda m=m, adj=adj: advance(  # noqa: E731
+            tick = lambda m=m, adj=adj: advance(
                 "synchronous", m.opinions, m.initial_opinions, adj, m.rule)
             tick()
             times = []

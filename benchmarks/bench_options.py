@@ -54,7 +54,7 @@ def options(n, rng):
     from opinionsim.interventions import AblateHead
     from opinionsim.sources import SourceSet
 
-    m3 = lambda: rng.normal(size=(3, 3)) / np.sqrt(3)  # noqa: E731
+    m3 = lambda: rng.normal(size=(3, 3)) / np.sqrt(3)
     two = [[0], [1, 2]]
     return [
         ("query_map", dict(query_map=m3()), False, None),
