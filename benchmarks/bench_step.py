@@ -443,7 +443,7 @@ def startup(args, results):
     if args.cold_compile:
         with tempfile.TemporaryDirectory() as cache:
             env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-            code = "from opinionsim import _kernels; print(_kernels.precompile())"
+            code = "from opinionsim import kernels; print(kernels.precompile())"
             cold = float(subprocess.run([sys.executable, "-c", code], capture_output=True,
                                         text=True, check=True, env=env).stdout)
             warm = float(subprocess.run([sys.executable, "-c", code], capture_output=True,

@@ -67,7 +67,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="8 temperatures x 4 seeds")
     args = parser.parse_args(argv)
 
-    from opinionsim import _kernels
+    from opinionsim import kernels as _kernels
     from opinionsim.sweep import sweep
 
     kwargs = default_sweep_kwargs(args.quick)

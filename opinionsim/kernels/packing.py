@@ -192,7 +192,14 @@ class Prepared:
         from ..dynamics.influence import PLAIN
 
         parts = [head_inputs(X, r.rule, h, ctx or PLAIN)[1:] for h in range(len(r.rule.heads))]
-        Q, K, V = (np.ascontiguousarray(np.hstack([p[k] for p in parts])) for k in range(3))
+        if len(parts) == 1:
+            # One head: its arrays are the result (no stacking copy); only a view of X (an
+            # identity map) is copied, since the kernels and the cosine below write to them.
+            Q, K, V = (np.array(p, order="C", copy=np.may_share_memory(p, X)
+                                or not p.flags.c_contiguous or not p.flags.writeable)
+                       for p in parts[0])
+        else:
+            Q, K, V = (np.ascontiguousarray(np.hstack([p[k] for p in parts])) for k in range(3))
         if r.cosine:
             qoff = r.heads.qoff
             for h in range(len(qoff) - 1):

@@ -258,7 +258,7 @@ def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode,
                     buf[t] = 0.0
             else:
                 hz = option_weights(buf, kept, n, n_kept, lw, a, lw.shape[0] > 0, mode, T,
-                                    floor)
+                                    floor, inv)
         elif mode == BOUNDED:
             pass  # weights 1 or 0: Σ w z = 0
         elif want_h:
