@@ -591,3 +591,21 @@ def test_python_dash_m_opinionsim_is_the_command():
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "echo_chambers" in done.stdout
+
+
+@pytest.mark.parametrize("dims", ["0", "x", "1.5", "-2"])
+def test_precompile_refuses_bad_dims_in_one_line(dims, capsys):
+    assert main(["precompile", "--dims", dims]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--dims" in err[0]
+
+
+def test_precompile_readies_the_main_jobs_step(capsys):
+    from opinionsim.kernels.sparse import lean
+
+    assert main(["precompile", "--dims", "2"]) == 0
+    assert "kernels ready in" in capsys.readouterr().out
+    # The one-head sparse kernel for width 2 (dh has one entry per dimension), with the
+    # attention entropy wanted (hk non-empty), as the default reporters run it.
+    assert any(getattr(sig[0], "count", None) == 2 and len(sig[2]) > 0
+               for sig in lean.signatures)

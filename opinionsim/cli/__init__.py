@@ -24,7 +24,7 @@ import sys
 import textwrap
 
 from .._errors import OpinionSimError
-from . import app, plot, scenarios
+from . import app, plot, precompile, scenarios
 from . import sweep as _sweep_command
 from ._common import Command, OneLineParser, UsageError, parse_values
 from .sweep import SWEEP_DEFAULTS, _build_sweep, _sweep_settings  # noqa: F401 - re-exported
@@ -39,6 +39,7 @@ COMMANDS: dict[str, Command] = {
     "scenarios": scenarios.SCENARIOS_COMMAND,
     "run": scenarios.RUN_COMMAND,
     "app": app.COMMAND,
+    "precompile": precompile.COMMAND,
 }
 
 
