@@ -96,6 +96,7 @@ import numpy as np
 
 from .._errors import OpinionSimError
 from .executor import check_jobs, run_tasks
+from .prepare import prepare
 from .spec import (
     SWEEP_METRICS,
     check_stored_spec,
@@ -103,7 +104,6 @@ from .spec import (
     expected_steps,
     hash_spec,
     plan_runs,
-    prepare,
     resolve_point,
     rows_check,
     run_seed,

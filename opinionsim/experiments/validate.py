@@ -37,7 +37,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
-import os
 from numbers import Integral
 
 import numpy as np

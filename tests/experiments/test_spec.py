@@ -8,13 +8,13 @@ from hypothesis import strategies as st
 
 from opinionsim import OpinionSimError
 from opinionsim.cli._common import parse_values
+from opinionsim.experiments.prepare import prepare
 from opinionsim.experiments.spec import (
     MAX_STEPS,
     check_stored_spec,
     hash_spec,
     parse_steps,
     plan_runs,
-    prepare,
     run_seed,
 )
 

@@ -9,7 +9,7 @@ import pytest
 
 from opinionsim import ActivityDrivenModel, OpinionModel, OpinionSimError, Unfollow
 from opinionsim.cli import main
-from opinionsim.experiments.spec import prepare
+from opinionsim.experiments.prepare import prepare
 from opinionsim.graphs import build_graph
 from opinionsim.reporters import build_reporters
 from opinionsim.sweep import default_metrics, load_network, load_results, run_seed, sweep

@@ -8,7 +8,7 @@ import pytest
 
 from opinionsim import OpinionSimError
 from opinionsim.experiments import validate
-from opinionsim.experiments.spec import prepare
+from opinionsim.experiments.prepare import prepare
 from opinionsim.experiments.validate import STAND_IN_N, check_points
 from opinionsim.sweep import default_metrics, sweep
 
