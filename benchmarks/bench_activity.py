@@ -202,10 +202,47 @@ def seldon_activity_table(args, ours):
     return ratios
 
 
+def time_ours_deffuant(n, use_network, repeat):
+    """Seconds per tick (N pair encounters) of opinionsim's Deffuant rule, one kernel thread,
+    on the network Seldon uses: its periodic square lattice, or the complete graph."""
+    import time
+
+    import networkx as nx
+
+    from opinionsim import OpinionModel, kernels
+
+    if use_network:
+        side = int(round(n ** 0.5))
+        g = nx.convert_node_labels_to_integers(nx.grid_2d_graph(side, side, periodic=True))
+        where = {"graph": g}
+    else:
+        where = {"n_agents": n}
+    model = OpinionModel(**where, rule="deffuant", confidence=0.2, step_size=0.5,
+                         include_self=False, seed=1, reporters=[])
+    before = kernels.get_num_threads()
+    kernels.set_num_threads(1)
+    try:
+        model.run(3)  # compile and warm up
+        start = time.perf_counter()
+        model.run(5)
+        per = (time.perf_counter() - start) / 5
+        steps = int(max(5, min(2000, 2.0 / max(per, 1e-7))))
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            model.run(steps)
+            best = min(best, (time.perf_counter() - start) / steps)
+    finally:
+        kernels.set_num_threads(before)
+    return best
+
+
 def seldon_deffuant_table(args):
-    print("\n## pyseldonlib's Deffuant_Model (μ = 0.5, threshold 0.2)\n")
-    print("| N | network | s per iteration (N pair interactions) | ns per pair |")
-    print("|---|---|---|---|")
+    print("\n## Deffuant (μ = 0.5, threshold 0.2): pyseldonlib's Deffuant_Model and "
+          "opinionsim's rule='deffuant', one thread each, side by side\n")
+    print("| N | network | Seldon s per iteration (N pair interactions) | ns per pair | "
+          "ours s per tick | ns per pair | Seldon / ours |")
+    print("|---|---|---|---|---|---|---|")
     # N = 1e3 on the complete graph shows how the cost per pair grows with N there.
     for n, label, use_network in ((10_000, "square lattice 100 x 100", True),
                                   (10_000, "complete graph", False),
@@ -214,11 +251,14 @@ def seldon_deffuant_table(args):
                 "repeat": args.repeat,
                 "params": dict(homophily_threshold=0.2, mu=0.5, use_network=use_network)}
         res, why = run_seldon(args.seldon_python, spec, args.timeout)
+        ours = time_ours_deffuant(n, use_network, args.repeat)
+        mine = f"{ours:.6f} | {ours / n * 1e9:.1f}"
         if res is None:
-            print(f"| {n:.0e} | {label} | not measured: {why} | – |", flush=True)
+            print(f"| {n:.0e} | {label} | not measured: {why} | – | {mine} | – |", flush=True)
         else:
             s = res["per_iteration"]
-            print(f"| {n:.0e} | {label} | {s:.6f} | {s / n * 1e9:.1f} |", flush=True)
+            print(f"| {n:.0e} | {label} | {s:.6f} | {s / n * 1e9:.1f} | {mine} | "
+                  f"{s / ours:.1f}x |", flush=True)
 
 
 def main(argv=None):
@@ -232,6 +272,8 @@ def main(argv=None):
     p.add_argument("--setup-seldon", action="store_true",
                    help="create the Seldon venv (python -m venv; pip install pyseldonlib) first")
     p.add_argument("--no-seldon", action="store_true", help="time opinionsim only")
+    p.add_argument("--deffuant-only", action="store_true",
+                   help="only the Deffuant comparison (Seldon and ours side by side)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per Seldon process")
     args = p.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes]
@@ -245,6 +287,9 @@ def main(argv=None):
     print(f"# bench_activity: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; Python "
           f"{platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}")
+    if args.deffuant_only:
+        seldon_deffuant_table(args)
+        return
     ours = ours_table(args)
     if args.no_seldon:
         return
