@@ -433,3 +433,26 @@ def test_property_any_small_graph_matches(n, density, affinity, rule_name, tempe
     X, X0, eps = rng.normal(size=(3, n, 3))
     rule = full_rule(n, 3, rng, rule=rule_name, affinity=affinity, temperature=temperature)
     check(activation, X, X0, csr, rule, eps, seed=seed)
+
+
+# ---- what is decided once rather than at every tick -------------------------------------------
+
+def test_run_decides_the_linear_path_once_per_rule(monkeypatch):
+    import networkx as nx
+
+    from opinionsim.interventions import SetRule
+
+    calls = []
+    linear_run = _kernels.linear_run
+    monkeypatch.setattr(_kernels, "linear_run", lambda *a: calls.append(1) or linear_run(*a))
+    G = nx.watts_strogatz_graph(60, 4, 0.1, seed=5)
+    kw = dict(graph=G, dim=2, temperature=0.3, reporters=[], record_every=100, seed=2)
+    model = OpinionModel(**kw, interventions={10: SetRule("uniform")})
+    model.run(30)
+    # The attention rule never tries the bulk path; the uniform rule installed at step 10 does
+    # (one call for the 20 steps left).
+    assert len(calls) == 1
+    stepped = OpinionModel(**kw, interventions={10: SetRule("uniform")})
+    for _ in range(30):
+        stepped.step()
+    np.testing.assert_array_equal(model.opinions, stepped.opinions)

@@ -59,6 +59,7 @@ __all__ = [
     "precompile",
     "pairwise_tick",
     "linear_run",
+    "linear_rule",
     "SUPPORTS",
 ]
 
@@ -250,6 +251,16 @@ def pairwise_tick(X, adjacency, rule, agents, coins):
 _linear_cache = (None, None)  # (structure, (w, totals)) of the latest linear run
 
 
+def linear_rule(rule, d):
+    """Whether :func:`linear_run` can advance ``rule`` (opinions of width ``d``) in bulk:
+    weights that do not depend on the opinions, one head, no options, no noise."""
+    from ..dynamics.weighting import UNIFORM
+
+    r = rule_arrays(rule, d)
+    return bool(r.lean and r.mode == UNIFORM and r.drop == 0.0 and r.floor == 0.0
+                and r.noise == 0.0 and rule.interaction == "weighted")
+
+
 def linear_run(X, X0, adjacency, rule, n_steps, weighted):
     """``n_steps`` synchronous ticks of a fixed-weight rule in one compiled call.
 
@@ -258,15 +269,13 @@ def linear_run(X, X0, adjacency, rule, n_steps, weighted):
     per-step path must run. Bit for bit what that many separate steps give.
     """
     global _linear_cache
-    from ..dynamics.weighting import UNIFORM
     from .linear import steps
 
     if not enabled() or isinstance(adjacency, CompleteGraph) or X.dtype != np.float64:
         return None
-    r = rule_arrays(rule, X.shape[1])
-    if not (r.lean and r.mode == UNIFORM and r.drop == 0.0 and r.floor == 0.0
-            and r.noise == 0.0 and rule.interaction == "weighted"):
+    if not linear_rule(rule, X.shape[1]):
         return None
+    r = rule_arrays(rule, X.shape[1])
     indptr, indices = csr_structure(adjacency)
     if weighted:
         if _linear_cache[0] is not adjacency:
