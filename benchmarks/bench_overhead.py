@@ -41,22 +41,22 @@ def main(argv=None):
         m.run(3)
         adj = m.structure()
 
-        def tick():
+        def tick(m=m, adj=adj):
             advance("synchronous", m.opinions, m.initial_opinions, adj, m.rule)
 
         # The compiled call alone, with the arguments one tick packed (caught on the way).
         caught = []
         inner = kernels.lean
-        kernels.lean = lambda *a: (caught.append(a), inner(*a))
+        kernels.lean = lambda *a, caught=caught, inner=inner: (caught.append(a), inner(*a))
         try:
             tick()
         finally:
             kernels.lean = inner
 
-        def kernel():
-            inner(*caught[0])
+        def kernel(inner=inner, args=caught[0]):
+            inner(*args)
 
-        def run():
+        def run(m=m):
             m.run(args.per_block)
 
         times = {"step": [], "run": [], "tick": [], "kernel": []}

@@ -450,7 +450,7 @@ def test_cached_tick_follows_a_new_temperature_and_cut_ties_mid_run():
     from opinionsim.interventions import CutTies, SetTemperature
 
     G = nx.watts_strogatz_graph(80, 6, 0.2, seed=3)
-    kw = dict(dim=2, affinity="distance", include_self=False, reporters=[], seed=4)
+    kw = {"dim": 2, "affinity": "distance", "include_self": False, "reporters": [], "seed": 4}
     model = OpinionModel(graph=G, temperature=0.3, **kw,
                          interventions={4: SetTemperature(0.05), 8: CutTies(where=_far_apart)})
     model.run(12)
@@ -476,12 +476,13 @@ def test_cached_tick_follows_a_new_temperature_and_cut_ties_mid_run():
 def test_interleaved_models_step_as_they_do_alone():
     import networkx as nx
 
-    specs = [dict(graph=nx.watts_strogatz_graph(50, 4, 0.1, seed=1), dim=2, temperature=0.2),
-             dict(graph=nx.watts_strogatz_graph(70, 6, 0.1, seed=2), dim=3, temperature=0.5,
-                  noise=0.01, include_self=False),
-             dict(n_agents=30, dim=2, temperature=0.4),
-             dict(graph=nx.watts_strogatz_graph(50, 4, 0.1, seed=1), dim=2, temperature=0.2,
-                  activation="random_async", activation_rate=0.5)]
+    ws = nx.watts_strogatz_graph
+    specs = [{"graph": ws(50, 4, 0.1, seed=1), "dim": 2, "temperature": 0.2},
+             {"graph": ws(70, 6, 0.1, seed=2), "dim": 3, "temperature": 0.5, "noise": 0.01,
+              "include_self": False},
+             {"n_agents": 30, "dim": 2, "temperature": 0.4},
+             {"graph": ws(50, 4, 0.1, seed=1), "dim": 2, "temperature": 0.2,
+              "activation": "random_async", "activation_rate": 0.5}]
     alone = []
     for spec in specs:
         m = OpinionModel(seed=9, reporters=["step_attention_entropy"], **spec)
@@ -506,7 +507,8 @@ def test_run_decides_the_linear_path_once_per_rule(monkeypatch):
     linear_run = _kernels.linear_run
     monkeypatch.setattr(_kernels, "linear_run", lambda *a: calls.append(1) or linear_run(*a))
     G = nx.watts_strogatz_graph(60, 4, 0.1, seed=5)
-    kw = dict(graph=G, dim=2, temperature=0.3, reporters=[], record_every=100, seed=2)
+    kw = {"graph": G, "dim": 2, "temperature": 0.3, "reporters": [], "record_every": 100,
+          "seed": 2}
     model = OpinionModel(**kw, interventions={10: SetRule("uniform")})
     model.run(30)
     # The attention rule never tries the bulk path; the uniform rule installed at step 10 does

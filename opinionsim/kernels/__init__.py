@@ -35,8 +35,6 @@ array([1., 0., 0.])
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..engine import CompleteGraph
