@@ -181,7 +181,8 @@ _initial_cache = (None, None)    # (initial opinions, their read-only view) of t
 
 def _csr(adjacency):
     """``(indptr, indices, read-only indptr, read-only indices, edges)`` of a structure, kept
-    while the same structure object serves tick after tick (a changed network is a new one)."""
+    while the same structure object serves tick after tick: a changed network is a new object
+    (:meth:`opinionsim.network.Network.set_adjacency`), never one edited in place."""
     global _structure_cache
     if _structure_cache[0] is not adjacency:
         indptr, indices = csr_structure(adjacency)
@@ -191,9 +192,13 @@ def _csr(adjacency):
 
 
 def _initial(X0):
+    """A read-only view of the initial opinions, kept while the same array comes back (only
+    a C-contiguous one: its view shares its memory, so it can never go stale)."""
     global _initial_cache
     if _initial_cache[0] is not X0:
-        _initial_cache = (X0, readonly(np.ascontiguousarray(X0)))
+        if not X0.flags.c_contiguous:
+            return readonly(np.ascontiguousarray(X0))
+        _initial_cache = (X0, readonly(X0))
     return _initial_cache[1]
 
 
