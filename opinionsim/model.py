@@ -138,6 +138,8 @@ class OpinionModel(BaseModel):
         For any invalid argument, naming it, its value and what is allowed.
     """
 
+    _linear_rule = (None, False)  # (rule, whether linear_run can advance it)
+
     def __init__(self, graph=None, *, n_agents=None, dim=1, include_self=True, zealots=(),
                  activation="synchronous", activation_rate=1.0, initial_opinions=None, seed=None,
                  reporters=None, record_every=1, record_opinions=False, interventions=None,
@@ -327,8 +329,17 @@ class OpinionModel(BaseModel):
         if self.sources is not None or len(self.processes) != 1 \
                 or self.activation != "synchronous" or type(self).step is not OpinionModel.step:
             return False
+        # Rules are immutable (an intervention installs a new one), so whether the bulk path
+        # applies is decided once per rule, not at every step of a run that cannot use it.
+        checked, linear = self._linear_rule
+        if checked is self.rule and not linear:
+            return False
         from . import kernels
 
+        if checked is not self.rule:
+            self._linear_rule = (self.rule, kernels.linear_rule(self.rule, self.dim))
+            if not self._linear_rule[1]:
+                return False
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             done = kernels.linear_run(self._X, self._X0, self.structure(), self.rule, n_steps,
                                       self.network.weighted)

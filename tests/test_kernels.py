@@ -433,3 +433,88 @@ def test_property_any_small_graph_matches(n, density, affinity, rule_name, tempe
     X, X0, eps = rng.normal(size=(3, n, 3))
     rule = full_rule(n, 3, rng, rule=rule_name, affinity=affinity, temperature=temperature)
     check(activation, X, X0, csr, rule, eps, seed=seed)
+
+
+# ---- what the dispatcher keeps from one tick to the next ---------------------------------------
+# kernels.advance keeps the rule's checks, the CSR arrays and read-only views while the same
+# rule, structure and initial opinions come back tick after tick; OpinionModel decides once per
+# rule whether its runs can take the linear bulk path. Each must follow a change mid-run.
+
+def _far_apart(x_listener, x_speaker):
+    return np.linalg.norm(x_listener - x_speaker, axis=1) > 0.8
+
+
+def test_cached_tick_follows_a_new_temperature_and_cut_ties_mid_run():
+    import networkx as nx
+
+    from opinionsim.interventions import CutTies, SetTemperature
+
+    G = nx.watts_strogatz_graph(80, 6, 0.2, seed=3)
+    kw = {"dim": 2, "affinity": "distance", "include_self": False, "reporters": [], "seed": 4}
+    model = OpinionModel(graph=G, temperature=0.3, **kw,
+                         interventions={4: SetTemperature(0.05), 8: CutTies(where=_far_apart)})
+    model.run(12)
+    assert model.network.version == 1
+    # Replay: a fresh model for each stretch, built with the changed setting or graph from the
+    # state the intervention met (no noise, no options: a tick depends on nothing else).
+    before = OpinionModel(graph=G, temperature=0.3, **kw)
+    before.run(4)
+    colder = OpinionModel(graph=G, temperature=0.05, initial_opinions=before.opinions, **kw)
+    colder.run(4)
+    cut = OpinionModel(graph=model.network.adjacency, temperature=0.05,
+                       initial_opinions=colder.opinions, **kw)
+    assert cut.network.adjacency.nnz < before.network.adjacency.nnz
+    cut.run(4)
+    np.testing.assert_array_equal(model.opinions, cut.opinions)
+    with _kernels.disabled():
+        reference = OpinionModel(graph=G, temperature=0.3, **kw, interventions={
+            4: SetTemperature(0.05), 8: CutTies(where=_far_apart)})
+        reference.run(12)
+    np.testing.assert_allclose(model.opinions, reference.opinions, rtol=0, atol=1e-12)
+
+
+def test_interleaved_models_step_as_they_do_alone():
+    import networkx as nx
+
+    ws = nx.watts_strogatz_graph
+    specs = [{"graph": ws(50, 4, 0.1, seed=1), "dim": 2, "temperature": 0.2},
+             {"graph": ws(70, 6, 0.1, seed=2), "dim": 3, "temperature": 0.5, "noise": 0.01,
+              "include_self": False},
+             {"n_agents": 30, "dim": 2, "temperature": 0.4},
+             {"graph": ws(50, 4, 0.1, seed=1), "dim": 2, "temperature": 0.2,
+              "activation": "random_async", "activation_rate": 0.5}]
+    alone = []
+    for spec in specs:
+        m = OpinionModel(seed=9, reporters=["step_attention_entropy"], **spec)
+        m.run(6)
+        alone.append((m.opinions.copy(), m.last_entropy.copy()))
+    together = [OpinionModel(seed=9, reporters=["step_attention_entropy"], **spec)
+                for spec in specs]
+    for _ in range(6):
+        for m in together:
+            m.step()
+    for m, (X, H) in zip(together, alone):
+        np.testing.assert_array_equal(m.opinions, X)
+        np.testing.assert_array_equal(m.last_entropy, H)
+
+
+def test_run_decides_the_linear_path_once_per_rule(monkeypatch):
+    import networkx as nx
+
+    from opinionsim.interventions import SetRule
+
+    calls = []
+    linear_run = _kernels.linear_run
+    monkeypatch.setattr(_kernels, "linear_run", lambda *a: calls.append(1) or linear_run(*a))
+    G = nx.watts_strogatz_graph(60, 4, 0.1, seed=5)
+    kw = {"graph": G, "dim": 2, "temperature": 0.3, "reporters": [], "record_every": 100,
+          "seed": 2}
+    model = OpinionModel(**kw, interventions={10: SetRule("uniform")})
+    model.run(30)
+    # The attention rule never tries the bulk path; the uniform rule installed at step 10 does
+    # (one call for the 20 steps left).
+    assert len(calls) == 1
+    stepped = OpinionModel(**kw, interventions={10: SetRule("uniform")})
+    for _ in range(30):
+        stepped.step()
+    np.testing.assert_array_equal(model.opinions, stepped.opinions)

@@ -135,19 +135,26 @@ def advance(activation, X, X0, adjacency, rule: UpdateRule, *, noise_eps=None,
     return regime.reference(X, X0, adjacency, rule, noise_eps, ctx, **plan)
 
 
+_kernels = None  # opinionsim.kernels once imported (importing it imports numba)
+
+
 def _fast_advance(activation, X, X0, adjacency, rule, noise_eps, plan, ctx, byproducts):
+    global _kernels
     # Checked before importing the kernels, so a disabled run never imports numba.
     switch = os.environ.get("OPINIONSIM_DISABLE_KERNELS", "").strip().lower()
     if switch not in ("", "0", "false", "no"):
         return None
-    try:
-        from .. import kernels
-    except ImportError as exc:
-        raise OpinionSimError(
-            f"opinionsim's compiled kernels need numba, a required dependency, which failed "
-            f"to import ({exc}). Reinstall it (pip install numba), or set "
-            "OPINIONSIM_DISABLE_KERNELS=1 to run the much slower reference engine."
-        ) from exc
+    kernels = _kernels
+    if kernels is None:
+        try:
+            from .. import kernels
+        except ImportError as exc:
+            raise OpinionSimError(
+                f"opinionsim's compiled kernels need numba, a required dependency, which failed "
+                f"to import ({exc}). Reinstall it (pip install numba), or set "
+                "OPINIONSIM_DISABLE_KERNELS=1 to run the much slower reference engine."
+            ) from exc
+        _kernels = kernels
     return kernels.advance(activation, X, X0, adjacency, rule, noise_eps=noise_eps,
                            order=plan.get("order"), active=plan.get("active"), ctx=ctx,
                            byproducts=byproducts)

@@ -87,7 +87,7 @@ class Influence(Process):
         if entropy is None and "entropy" in side:
             entropy = _entropy_now(model)  # the reference ran; model._X is still the old state
         model.last_entropy = entropy
-        if not np.isfinite(largest):
+        if not math.isfinite(largest):
             bad = np.flatnonzero(~np.isfinite(new).all(axis=1))
             if len(bad):
                 row = int(bad[0])

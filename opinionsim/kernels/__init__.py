@@ -35,8 +35,6 @@ array([1., 0., 0.])
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..engine import CompleteGraph
@@ -59,6 +57,7 @@ __all__ = [
     "precompile",
     "pairwise_tick",
     "linear_run",
+    "linear_rule",
     "SUPPORTS",
 ]
 
@@ -96,14 +95,55 @@ def advance(activation, X, X0, adjacency, rule, *, noise_eps=None, order=None, a
         return None
 
 
+_supported_rule = (None, None, None)  # (rule, activation, why) of the latest tick
+
+
+def _rule_unsupported(activation, rule):
+    """The part of :func:`unsupported` that depends on the rule and the regime alone (rules
+    are immutable, so it is decided once per rule, not at every tick)."""
+    global _supported_rule
+    if _supported_rule[0] is rule and _supported_rule[1] == activation:
+        return _supported_rule[2]
+    why = None
+    for what, name in (("affinity", rule.affinity), ("rule", rule.weighting.name),
+                       ("activation", activation), ("interaction", rule.interaction)):
+        if name not in SUPPORTS[what]:
+            why = f"{what} {name!r} (kernels implement {', '.join(sorted(SUPPORTS[what]))})"
+            break
+    _supported_rule = (rule, activation, why)
+    return why
+
+
+def _plain(arr, shape):
+    """Whether ``arr`` is a float64 array of ``shape`` (the common case, checked quickly)."""
+    return type(arr) is np.ndarray and arr.dtype == np.float64 and arr.shape == shape \
+        and arr.ndim == 2
+
+
 def unsupported(activation, X, X0, adjacency, rule, noise_eps):
     """Why no kernel runs this tick (a phrase for the warning), or None when one does."""
     import scipy.sparse as sp
 
-    for what, name in (("affinity", rule.affinity), ("rule", rule.weighting.name),
-                       ("activation", activation), ("interaction", rule.interaction)):
-        if name not in SUPPORTS[what]:
-            return f"{what} {name!r} (kernels implement {', '.join(sorted(SUPPORTS[what]))})"
+    why = _rule_unsupported(activation, rule)
+    if why is not None:
+        return why
+    if type(X) is np.ndarray and _plain(X, X.shape) and _plain(X0, X.shape) \
+            and (noise_eps is None or _plain(noise_eps, X.shape)):
+        pass  # the arrays are as the kernels want them; only the structure is left to check
+    else:
+        why = _arrays_unsupported(X, X0, noise_eps)
+        if why is not None:
+            return why
+    n = X.shape[0]
+    if isinstance(adjacency, CompleteGraph):
+        return None if adjacency.n == n else "a complete graph of another size"
+    if not sp.issparse(adjacency) or adjacency.shape[0] != n or adjacency.shape[1] < n:
+        return f"an adjacency of type {type(adjacency).__name__} and shape " \
+               f"{getattr(adjacency, 'shape', None)}"
+    return None
+
+
+def _arrays_unsupported(X, X0, noise_eps):
     for name, arr in (("opinions", X), ("initial opinions", X0), ("noise", noise_eps)):
         if arr is None and name == "noise":
             continue
@@ -112,12 +152,6 @@ def unsupported(activation, X, X0, adjacency, rule, noise_eps):
             return f"{name} of dtype {dtype} (float64 (n, dim) arrays only)"
         if arr.shape != X.shape:
             return f"{name} of shape {arr.shape} (must match {X.shape})"
-    n = X.shape[0]
-    if isinstance(adjacency, CompleteGraph):
-        return None if adjacency.n == n else "a complete graph of another size"
-    if not sp.issparse(adjacency) or adjacency.shape[0] != n or adjacency.shape[1] < n:
-        return f"an adjacency of type {type(adjacency).__name__} and shape " \
-               f"{getattr(adjacency, 'shape', None)}"
     return None
 
 
@@ -140,9 +174,37 @@ def _edge_balanced_bounds(indptr, rows, n_chunks):
     return bounds
 
 
+_NO_ROWS = readonly(np.zeros(0, np.int64))  # a synchronous tick: every row, in order
+_structure_cache = (None, None)  # (structure, its CSR arrays) of the latest sparse tick
+_initial_cache = (None, None)    # (initial opinions, their read-only view) of the latest tick
+
+
+def _csr(adjacency):
+    """``(indptr, indices, read-only indptr, read-only indices, edges)`` of a structure, kept
+    while the same structure object serves tick after tick: a changed network is a new object
+    (:meth:`opinionsim.network.Network.set_adjacency`), never one edited in place."""
+    global _structure_cache
+    if _structure_cache[0] is not adjacency:
+        indptr, indices = csr_structure(adjacency)
+        _structure_cache = (adjacency, (indptr, indices, readonly(indptr), readonly(indices),
+                                        int(indptr[-1])))
+    return _structure_cache[1]
+
+
+def _initial(X0):
+    """A read-only view of the initial opinions, kept while the same array comes back (only
+    a C-contiguous one: its view shares its memory, so it can never go stale)."""
+    global _initial_cache
+    if _initial_cache[0] is not X0:
+        if not X0.flags.c_contiguous:
+            return readonly(np.ascontiguousarray(X0))
+        _initial_cache = (X0, readonly(X0))
+    return _initial_cache[1]
+
+
 def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx, byproducts):
     X = readonly(np.ascontiguousarray(X))
-    X0 = readonly(np.ascontiguousarray(X0))
+    X0 = _initial(X0)
     n_threads = get_num_threads()
     is_dense = isinstance(adjacency, CompleteGraph)
     n = X.shape[0]
@@ -152,7 +214,7 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx, 
         # through a read-only view of the array it writes.
         out = aligned_copy(X)
         X = readonly(out)
-        rows = np.ascontiguousarray(order, dtype=np.int64)
+        rows = readonly(np.ascontiguousarray(order, dtype=np.int64))
     elif activation == "random_async":
         rows = np.flatnonzero(active).astype(np.int64)
         out = aligned_copy(X)
@@ -160,10 +222,10 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx, 
             if byproducts is not None:
                 byproducts["largest_change2"] = 0.0
             return out
+        rows = readonly(rows)
     else:
-        rows = np.zeros(0, np.int64)
+        rows = _NO_ROWS
         out = aligned_empty(X.shape)
-    rows = readonly(rows)
     n_rows = len(rows) if len(rows) else n
     if is_dense:
         work = n_rows * adjacency.shape[1]
@@ -171,14 +233,13 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx, 
             else min(n_rows, 8 * n_threads)
         bounds = np.linspace(0, n_rows, n_chunks + 1).astype(np.int64)
     else:
-        indptr, indices = csr_structure(adjacency)
-        edges = int(indptr[-1])
+        indptr, indices, indptr_ro, indices_ro, edges = _csr(adjacency)
         work = (edges + n) if len(rows) == 0 else len(rows) * (1 + edges // n)
         n_chunks = 1 if sequential or work < MIN_PARALLEL_WORK or n_threads == 1 \
             else min(n_rows, 4 * n_threads)
         bounds = np.array([0, n_rows], np.int64) if sequential \
             else _edge_balanced_bounds(indptr, rows, n_chunks)
-        indptr, indices = readonly(indptr), readonly(indices)
+        indptr, indices = indptr_ro, indices_ro
     want_entropy = byproducts is not None and "entropy" in byproducts
     p = prepare(rule, out if sequential else X, X0, noise_eps, adjacency, ctx, n_chunks,
                 want_entropy, sequential=sequential, dense=is_dense)
@@ -194,19 +255,25 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx, 
                   adjacency.include_self, Q, p.KT, p.VT, totals, X, p.att, p.upd, p.ref, p.bp,
                   out)
     elif r.lean:
-        def task(c):
-            lean(r.dh, ok, hk, bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q,
+        if n_chunks == 1:  # the whole tick on this thread: no closure, no pool
+            lean(r.dh, ok, hk, bounds[0], bounds[1], rows, sequential, 0, indptr, indices, Q,
                  K, V, X, p.att, p.upd, p.ref, p.bp, out)
+            task = None
+        else:
+            def task(c):
+                lean(r.dh, ok, hk, bounds[c], bounds[c + 1], rows, sequential, c, indptr,
+                     indices, Q, K, V, X, p.att, p.upd, p.ref, p.bp, out)
     else:
         def task(c):
             heads(ok, hk, bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q, K, V,
                   X, p.att, p.upd, p.ref, p.bp, out)
 
-    threads.run_chunks(task, n_chunks, n_threads)
+    if task is not None:
+        threads.run_chunks(task, n_chunks, n_threads)
     if byproducts is not None:
+        # max propagates NaN: a non-finite change in any chunk makes the result NaN
         largest = p.bp.largest
-        byproducts["largest_change2"] = float(np.max(largest)) if not np.isnan(largest).any() \
-            else math.nan
+        byproducts["largest_change2"] = float(largest[0] if n_chunks == 1 else largest.max())
         if want_entropy:
             byproducts["entropy"] = p.bp.entropy
     return out
@@ -250,6 +317,16 @@ def pairwise_tick(X, adjacency, rule, agents, coins):
 _linear_cache = (None, None)  # (structure, (w, totals)) of the latest linear run
 
 
+def linear_rule(rule, d):
+    """Whether :func:`linear_run` can advance ``rule`` (opinions of width ``d``) in bulk:
+    weights that do not depend on the opinions, one head, no options, no noise."""
+    from ..dynamics.weighting import UNIFORM
+
+    r = rule_arrays(rule, d)
+    return bool(r.lean and r.mode == UNIFORM and r.drop == 0.0 and r.floor == 0.0
+                and r.noise == 0.0 and rule.interaction == "weighted")
+
+
 def linear_run(X, X0, adjacency, rule, n_steps, weighted):
     """``n_steps`` synchronous ticks of a fixed-weight rule in one compiled call.
 
@@ -258,15 +335,13 @@ def linear_run(X, X0, adjacency, rule, n_steps, weighted):
     per-step path must run. Bit for bit what that many separate steps give.
     """
     global _linear_cache
-    from ..dynamics.weighting import UNIFORM
     from .linear import steps
 
     if not enabled() or isinstance(adjacency, CompleteGraph) or X.dtype != np.float64:
         return None
-    r = rule_arrays(rule, X.shape[1])
-    if not (r.lean and r.mode == UNIFORM and r.drop == 0.0 and r.floor == 0.0
-            and r.noise == 0.0 and rule.interaction == "weighted"):
+    if not linear_rule(rule, X.shape[1]):
         return None
+    r = rule_arrays(rule, X.shape[1])
     indptr, indices = csr_structure(adjacency)
     if weighted:
         if _linear_cache[0] is not adjacency:

@@ -56,6 +56,11 @@ def readonly(a):
     return v
 
 
+# Read-only placeholders made once (the kernels never write them; same types as a fresh view).
+_NONE2_RO = readonly(_NONE2)
+_NONE1_RO = readonly(np.zeros(0))
+
+
 def _exact_inverse(T):
     """1/T where ``x / T == x * (1/T)`` exactly (1/T a power of two), else 0."""
     inv = 1.0 / T
@@ -118,6 +123,18 @@ class RuleArrays:
         self.drop = float(rule.attention_dropout)
         self.floor = float(rule.attention_entropy_floor or 0.0)
         self.rule = rule
+        self._refresh = {}  # the Refresh bundle of a regime that does not write it, by flags
+
+    def refresh(self, v_is_x, k_is_v, q_is_v):
+        """The :class:`Refresh` bundle without write-back arrays (not an in-place regime)."""
+        key = (v_is_x, k_is_v, q_is_v)
+        ref = self._refresh.get(key)
+        if ref is None:
+            ref = self._refresh[key] = Refresh(
+                self.heads, v_is_x, k_is_v, q_is_v, self.cosine, self.salience,
+                self.key_norm_clip, self.q_map, self.k_map, self.v_map, self.WQ, self.WK,
+                self.WV, *(_NONE2,) * 5)
+        return ref
 
 
 _rule_cache = (None, None, None)  # (rule, width, RuleArrays): the rule of the latest tick
@@ -165,12 +182,13 @@ class Prepared:
         prefetch = 0 if gathered <= PREFETCH_ABOVE_BYTES else (1 if V is K else 2)
         weighted = ctx is not None and ctx.weighted
         self.att = Attend(r.aff, r.mode, r.temps, r.invs, r.confidence, prefetch,
-                          _log_weights(structure) if weighted else readonly(np.zeros(0)),
+                          _log_weights(structure) if weighted else _NONE1_RO,
                           np.uint64(0 if ctx is None else ctx.edge_key),
                           0 if ctx is None else int(ctx.step), r.drop, r.floor, r.hmodes)
         noise, eps = (r.noise, np.ascontiguousarray(noise_eps)) \
             if r.noise > 0 and noise_eps is not None else (0.0, _NONE2)
-        self.upd = Update(X0, r.step_size, r.stub, noise, readonly(eps), r.sphere, r.fixed)
+        self.upd = Update(X0, r.step_size, r.stub, noise,
+                          _NONE2_RO if eps is _NONE2 else readonly(eps), r.sphere, r.fixed)
         if dense:
             KT = np.ascontiguousarray(K.T)
             VT = KT if V is K else np.ascontiguousarray(V.T)
@@ -181,9 +199,15 @@ class Prepared:
         # each updated agent's query, key and value back through these writable aliases.
         self.ref = Refresh(r.heads, V is X, k_is_v, q_is_v, r.cosine, r.salience,
                            r.key_norm_clip, r.q_map, r.k_map, r.v_map, r.WQ, r.WK, r.WV,
-                           *((Q, K, V, KT, VT) if sequential else (_NONE2,) * 5))
-        self.Q, self.K, self.V = readonly(Q), readonly(K), readonly(V)
-        self.KT, self.VT = readonly(KT), readonly(VT)
+                           Q, K, V, KT, VT) if sequential else r.refresh(V is X, k_is_v, q_is_v)
+        if Q is K and K is V:
+            self.Q = self.K = self.V = readonly(V)
+        else:
+            self.Q, self.K, self.V = readonly(Q), readonly(K), readonly(V)
+        if dense:
+            self.KT, self.VT = readonly(KT), readonly(VT)
+        else:
+            self.KT = self.VT = _NONE2_RO
         self.bp = ByProducts(np.zeros(X.shape[0] if want_entropy else 0), np.zeros(n_chunks))
 
     @staticmethod
