@@ -26,7 +26,7 @@ from ._validation import check_opinion_array, check_real, check_state_fits
 from .activity_driven import (_check_contacts, draw_activities, interaction_network, rk4_step,
                               sample_contacts)
 from .base import BaseModel, check_record_every
-from .dynamics.params import Param
+from .dynamics.params import Param, _mask
 from .dynamics.processes import Process
 from .network import Network, csr_from_structure
 
@@ -45,16 +45,7 @@ def _contacts(name, value, n, dim):
 
 
 def _fixed(name, value, n, dim):
-    if value is None:
-        return None
-    arr = np.asarray(value, dtype=bool)
-    if n is not None and arr.shape != (n,):
-        raise OpinionSimError(f"{name} has shape {arr.shape}, must be ({n},).")
-    if not arr.any():
-        return None
-    arr = arr.copy()
-    arr.flags.writeable = False
-    return arr
+    return None if value is None else _mask(name, value, n, dim)
 
 
 #: The model's parameters, declared once (name, default, meaning, range); the model, its

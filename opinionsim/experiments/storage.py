@@ -68,15 +68,19 @@ def _json_dumps(obj):
     return json.dumps(obj, indent=2, allow_nan=True) + "\n"
 
 
-def _atomic_write_text(path: Path, text: str):
+def _atomic_write(path: Path, write):
+    """``write(tmp)`` to a hidden temporary name beside ``path``, then move it into place."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write(tmp)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _atomic_write_text(path: Path, text: str):
+    _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _os_error(action, path, exc):
@@ -340,15 +344,10 @@ class SweepStore:
             _META_INFO: json.dumps(info, sort_keys=True).encode(),
         })
         path = self.run_path(run_id)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            pq.write_table(table, tmp)
-            os.replace(tmp, path)
+            _atomic_write(path, lambda tmp: pq.write_table(table, tmp))
         except OSError as exc:
             raise _os_error("write", path, exc) from None
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
         self.clear_failure(run_id)
 
     def write_network(self, run_id, adjacency):
@@ -356,17 +355,16 @@ class SweepStore:
         import scipy.sparse as sp
 
         path = self.network_path(run_id)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            self.networks_dir.mkdir(exist_ok=True)
+
+        def write(tmp):
             with open(tmp, "wb") as fh:  # a file object: save_npz would append ".npz" to a name
                 sp.save_npz(fh, sp.csr_array(adjacency), compressed=False)
-            os.replace(tmp, path)
+
+        try:
+            self.networks_dir.mkdir(exist_ok=True)
+            _atomic_write(path, write)
         except OSError as exc:
             raise _os_error("write", path, exc) from None
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
 
     def read_network(self, run_id):
         """A run's stored network as a ``scipy.sparse.csr_array``, or None if it has none."""
