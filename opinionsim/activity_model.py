@@ -31,7 +31,8 @@ from .dynamics.processes import Process
 from .network import Network, csr_from_structure
 
 __all__ = ["ActivityDrivenModel", "ActivityRule", "ActivityDrivenStep", "ACTIVITY_PARAMETERS",
-           "ACTIVITY_REPORTERS", "DEFAULT_REPORTERS", "UNSUPPORTED_REPORTERS"]
+           "ACTIVITY_REPORTERS", "DEFAULT_REPORTERS", "UNSUPPORTED_REPORTERS",
+           "NOT_SWEEP_DEFAULTS"]
 
 
 def _real(low=None, high=None, *, low_open=False):
@@ -120,6 +121,14 @@ DEFAULT_REPORTERS = ("mean_opinion", "variance", "max_change", "mean_abs_opinion
 UNSUPPORTED_REPORTERS = {
     "attention_entropy": "it has no attention weights to take the entropy of (contacts are "
                          "sampled, and the network is redrawn every step)",
+}
+
+#: Sweep metrics that run on this model but are not recorded by default: they read the
+#: network, which here is one step's contacts, not the interaction network over time that
+#: Baumann et al. measure echo chambers on. Ask for them by name to record them anyway.
+NOT_SWEEP_DEFAULTS = {
+    "neighbor_correlation": "reads only the latest step's contacts",
+    "echo_chamber_modularity": "reads only the latest step's contacts",
 }
 
 

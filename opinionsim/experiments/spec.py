@@ -87,14 +87,21 @@ def default_metrics(model="opinion"):
     ['mean_opinion', 'variance', 'max_change']
     >>> "attention_entropy" in default_metrics("activity_driven")   # it has no attention
     False
+    >>> "echo_chamber_modularity" in default_metrics("activity_driven")  # one step's contacts
+    False
     """
-    from ..models import model_reporters
+    import sys
+
+    from ..models import model_class, model_reporters
     from ..reporters import REPORTERS
 
     defaults, unsupported = model_reporters(model)
+    # A model may run a sweep metric without it meaning what it means elsewhere (the
+    # activity-driven model's network is one step's contacts): not recorded unless asked.
+    not_default = getattr(sys.modules[model_class(model).__module__], "NOT_SWEEP_DEFAULTS", {})
     names = list(defaults)
-    return names + [m for m in SWEEP_METRICS
-                    if m in REPORTERS and m not in names and m not in unsupported]
+    return names + [m for m in SWEEP_METRICS if m in REPORTERS and m not in names
+                    and m not in unsupported and m not in not_default]
 
 
 # ============================================================================= validators

@@ -232,3 +232,14 @@ def test_which_runs_store_a_network(tmp_path):
     with pytest.raises(OpinionSimError, match="rate == 2.0, must be in"):
         sweep({**REWIRED, "rewiring": "unfollow:rate=2"}, {}, out=tmp_path / "d", **kw)
     assert empty(tmp_path / "d")
+
+
+def test_activity_sweeps_record_snapshot_network_metrics_only_when_asked():
+    # One step's contacts are not the interaction network Baumann et al. measure echo
+    # chambers on: not a default, but recorded when named.
+    defaults = default_metrics("activity_driven")
+    assert "echo_chamber_modularity" not in defaults and "neighbor_correlation" not in defaults
+    table = sweep({"n_agents": 40}, {"homophily": [0.0, 3.0]}, model="activity_driven", seeds=1,
+                  steps=3, metrics=["echo_chamber_modularity"], n_jobs=1, progress=False)
+    assert list(table.columns[-1:]) == ["echo_chamber_modularity"]
+    assert table["echo_chamber_modularity"].notna().all()
