@@ -338,7 +338,10 @@ def sweep(params, grid=None, *, design=None, seeds=8, steps=200, record_every=No
                      if store is not None else " were kept in memory only (no out=)")
             how = f"stopped by {exc}" if str(exc) else "interrupted"
             newline = "\n" if _is_terminal(sys.stderr) else ""  # after a bar's line
-            print(f"{newline}{how}: {len(data)} of {len(plan)} runs{where}.", file=sys.stderr)
+            # Counted on disk: the signal may land between a run's file and its bookkeeping.
+            saved = (sum(store.run_path(r.run_id).exists() for r in plan) if store is not None
+                     else len(data))
+            print(f"{newline}{how}: {saved} of {len(plan)} runs{where}.", file=sys.stderr)
             raise
         if bar is not None:
             bar.close()
