@@ -15,6 +15,7 @@ Modules, one concept each:
 - :mod:`.sparse`: CSR networks, a listener row at a time, with prefetching;
 - :mod:`.dense`: complete graphs, streaming scores without an N × N matrix;
 - :mod:`.packing`: the one crossing from an ``UpdateRule`` to kernel arguments;
+- :mod:`.stats`: the reductions the default reporters read every recorded step;
 - :mod:`.threads`: thread count, pool and the on/off switches.
 
 Compiled code is cached on disk (``numba cache=True``) next to the modules or in
@@ -38,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import CompleteGraph
-from . import threads
+from . import stats, threads
 from .dense import dense
 from .packing import aligned_copy, aligned_empty, csr_structure, prepare, readonly, rule_arrays
 from .sparse import SUPPORTS, heads, lean
