@@ -66,6 +66,7 @@ __all__ = [
     "check_graph_spec",
     "format_graph_spec",
     "build_graph",
+    "build_graph_shared",
     "graph_seed",
     "graph_fingerprint",
     "graph_file_sha256",
@@ -373,6 +374,42 @@ def build_graph(spec, seed, *, fast=False):
         g = nx.stochastic_block_model(spec["sizes"], probs, seed=gseed,
                                       directed=spec["directed"])
     return {"graph": g}
+
+
+#: Graphs kept by :func:`build_graph_shared`, at most this many edges in all.
+SHARED_GRAPH_EDGES = 4_000_000
+_shared = {}  # (spec key, seed) -> (built keyword arguments, edges), oldest first
+
+
+def build_graph_shared(spec, seed):
+    """:func:`build_graph` (``fast=True``) for a sweep's runs, built once per seed and process.
+
+    The runs of a sweep that differ only in the rule (every temperature of the
+    default sweep) share their seed's network: rebuilding it cost each run more
+    than its 200 steps. Recent graphs are kept up to :data:`SHARED_GRAPH_EDGES`
+    edges; a sparse adjacency is handed out as a copy, so no run can change
+    another's (a networkx graph is only read). ``file`` specs are read anew (the
+    file may change between sweeps of one session).
+    """
+    import json
+
+    import scipy.sparse as sp
+
+    spec = check_graph_spec(spec)
+    if spec["kind"] in ("file", "complete"):
+        return build_graph(spec, seed, fast=True)
+    key = (json.dumps(spec, sort_keys=True, default=str), int(seed))
+    hit = _shared.pop(key, None)
+    if hit is None:
+        built = build_graph(spec, seed, fast=True)
+        g = built["graph"]
+        edges = g.nnz if sp.issparse(g) else g.number_of_edges()
+        hit = (built, edges)
+    _shared[key] = hit  # most recent last
+    while sum(e for _, e in _shared.values()) > SHARED_GRAPH_EDGES and len(_shared) > 1:
+        del _shared[next(iter(_shared))]
+    g = hit[0]["graph"]
+    return {"graph": g.copy() if sp.issparse(g) else g}
 
 
 def graph_size(spec):

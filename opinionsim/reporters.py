@@ -225,15 +225,26 @@ def network_version(model):
 CLUSTER_TOL = metrics.CLUSTER_TOL
 
 
+def _clusters(model):
+    """``opinion_clusters`` of the current opinions, once per state (two reporters read it)."""
+    hit = getattr(model, "_clusters_cache", None)
+    if hit is not None and hit[0] is model._X:
+        return hit[1]
+    labels = metrics.opinion_clusters(model.opinions, tol=CLUSTER_TOL)
+    model._clusters_cache = (model._X, labels)
+    return labels
+
+
 def n_clusters(model):
     """Number of opinion clusters (agents within ``CLUSTER_TOL`` chained together)."""
-    return metrics.n_clusters(model.opinions, tol=CLUSTER_TOL)
+    return int(np.count_nonzero(np.bincount(_clusters(model))))
 
 
 def echo_chamber_modularity(model):
-    """Newman–Girvan modularity of the opinion clusters (``CLUSTER_TOL``) on the listening network."""
+    """Newman–Girvan modularity of the opinion clusters (``CLUSTER_TOL``) on the listening
+    network."""
     return metrics.echo_chamber_modularity(model.opinions, _listening_adjacency(model),
-                                           tol=CLUSTER_TOL)
+                                           tol=CLUSTER_TOL, labels=_clusters(model))
 
 
 #: Null samples behind each ``<metric>_z`` reporter.

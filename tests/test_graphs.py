@@ -201,3 +201,32 @@ def test_devices_and_fifos_are_refused_at_once(tmp_path):
                      graph_file_sha256):
             with pytest.raises(OpinionSimError, match=f"is {what}, not a regular file"):
                 read(path)
+
+
+def test_shared_graphs_are_the_built_ones_and_independent(monkeypatch):
+    import opinionsim.graphs as graphs
+
+    monkeypatch.setattr(graphs, "_shared", {})
+    spec = "watts_strogatz:n=200,k=6,p=0.2"
+    fresh = graphs.build_graph(spec, 7, fast=True)["graph"]
+    a = graphs.build_graph_shared(spec, 7)["graph"]
+    b = graphs.build_graph_shared(spec, 7)["graph"]
+    assert (a != fresh).nnz == 0 and (b != fresh).nnz == 0
+    assert a is not b and not np.shares_memory(a.data, b.data)
+    a.data[:] = 5.0  # one run changing its copy leaves the next run's graph alone
+    assert (graphs.build_graph_shared(spec, 7)["graph"] != fresh).nnz == 0
+    other = graphs.build_graph_shared(spec, 8)["graph"]
+    assert (other != fresh).nnz > 0  # another seed, another graph
+    er = graphs.build_graph_shared("erdos_renyi:n=50,p=0.1", 3)["graph"]
+    assert sorted(er.edges) == sorted(graphs.build_graph("erdos_renyi:n=50,p=0.1", 3)["graph"].edges)
+
+
+def test_shared_graphs_are_bounded_by_edges(monkeypatch):
+    import opinionsim.graphs as graphs
+
+    monkeypatch.setattr(graphs, "_shared", {})
+    monkeypatch.setattr(graphs, "SHARED_GRAPH_EDGES", 2500)
+    for seed in range(5):
+        graphs.build_graph_shared("watts_strogatz:n=200,k=6,p=0.2", seed)  # 1200 entries each
+    assert len(graphs._shared) == 2
+    assert [key[1] for key in graphs._shared] == [3, 4]  # the most recent are kept

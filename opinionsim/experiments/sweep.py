@@ -520,15 +520,15 @@ def _same_value(name, planned, given):
 
 def _run_task(common, run):
     """Run one model; return the steps it recorded, its metrics there and how long it took."""
-    from ..graphs import build_graph
+    from ..graphs import build_graph_shared
     from ..models import model_class
     from ..reporters import build_reporters
 
     t0 = time.perf_counter()
     graph, kwargs = resolve_point(common["params"], run.point)
     if isinstance(graph, dict):
-        kwargs.update(build_graph({k: v for k, v in graph.items() if k != "sha256"}, run.seed,
-                                  fast=True))
+        kwargs.update(build_graph_shared({k: v for k, v in graph.items() if k != "sha256"},
+                                         run.seed))
     elif graph is not None:
         kwargs["graph"] = graph
     t1 = time.perf_counter()

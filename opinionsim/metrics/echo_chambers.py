@@ -403,7 +403,7 @@ def cross_cutting_fraction(X, graph, *, axis="pc1"):
 
 
 @fill_doc
-def echo_chamber_modularity(X, graph, *, tol):
+def echo_chamber_modularity(X, graph, *, tol, labels=None):
     r"""Modularity of the network's partition into opinion clusters.
 
     The agents are split by :func:`opinion_clusters` (single linkage at
@@ -441,6 +441,10 @@ def echo_chamber_modularity(X, graph, *, tol):
         count once.
     tol : float
         Linkage distance of the opinion clusters, > 0.
+    labels : array of int, optional
+        ``opinion_clusters(X, tol=tol)`` when the caller already has them
+        (reporters reading several cluster metrics of one state compute
+        them once); not recomputed.
 
     Returns
     -------
@@ -471,7 +475,15 @@ def echo_chamber_modularity(X, graph, *, tol):
     X = as_opinions(X)
     n = X.shape[0]
     B = structure(as_adjacency(graph, n, name="graph", allow_operator=False), name="graph")
-    labels = opinion_clusters(X, tol=tol)
+    if labels is None:
+        labels = opinion_clusters(X, tol=tol)
+    else:
+        labels = np.asarray(labels)
+        if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer) \
+                or (n and labels.min() < 0):
+            raise OpinionSimError(f"labels must be {n} non-negative integer cluster labels "
+                                  "(opinion_clusters(X, tol=tol)), got an array of shape "
+                                  f"{labels.shape} and dtype {labels.dtype}.")
     if is_networkx_graph(graph) and not graph.is_directed():
         # networkx counts an undirected self-loop twice in the degree.
         diag = B.diagonal()

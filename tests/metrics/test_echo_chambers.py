@@ -530,3 +530,19 @@ def test_scale_aware_metrics_read_zero_on_shuffled_opinions(name):
     values = np.array([fn(X[np.random.default_rng(s).permutation(300)], G) for s in range(20)])
     assert np.count_nonzero(np.abs(values) <= 3 * sd) >= 19
     assert abs(values.mean()) <= 3 * sd / np.sqrt(20) + 1.0 / 300
+
+
+def test_modularity_with_given_labels_is_the_same_and_checked():
+    from opinionsim import OpinionSimError
+    from opinionsim.metrics import opinion_clusters
+
+    rng = np.random.default_rng(4)
+    X = np.concatenate([rng.normal(-1, 0.05, 40), rng.normal(1, 0.05, 40)])
+    G = nx.watts_strogatz_graph(80, 6, 0.1, seed=2)
+    labels = opinion_clusters(X, tol=0.2)
+    assert echo_chamber_modularity(X, G, tol=0.2, labels=labels) == \
+        echo_chamber_modularity(X, G, tol=0.2)
+    with pytest.raises(OpinionSimError, match="labels"):
+        echo_chamber_modularity(X, G, tol=0.2, labels=labels[:-1])
+    with pytest.raises(OpinionSimError, match="labels"):
+        echo_chamber_modularity(X, G, tol=0.2, labels=labels.astype(float))

@@ -119,3 +119,18 @@ def test_modularity_z_separates_low_temperature_from_consensus():
                         include_self=False, reporters=[])
     high.run(200)
     assert reporters.REPORTERS["echo_chamber_modularity_z"](high) == 0.0
+
+
+def test_cluster_reporters_share_one_clustering_and_match_the_metrics():
+    from opinionsim import metrics
+
+    m = OpinionModel(graph=nx.watts_strogatz_graph(120, 8, 0.1, seed=1), dim=2,
+                     temperature=0.05, seed=3, reporters=["n_clusters", "echo_chamber_modularity"])
+    m.run(30)
+    tol = reporters.CLUSTER_TOL
+    X, A = m.opinions, m.network.listening()
+    assert reporters.REPORTERS["n_clusters"](m) == metrics.n_clusters(X, tol=tol)
+    assert reporters.REPORTERS["echo_chamber_modularity"](m) == \
+        metrics.echo_chamber_modularity(X, A, tol=tol)
+    m.step()  # a new state: the kept clustering is not reused
+    assert reporters.REPORTERS["n_clusters"](m) == metrics.n_clusters(m.opinions, tol=tol)
