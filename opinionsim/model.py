@@ -324,22 +324,23 @@ class OpinionModel(BaseModel):
 
     # ---- interventions -----------------------------------------------------------------
     def _run_quietly(self, n_steps):
-        """Fixed-weight linear dynamics (DeGroot, weighted DeGroot, Friedkin–Johnsen without
-        noise) advance ``n_steps`` at once in compiled code, bit for bit as step by step."""
+        """Advance ``n_steps`` unobserved steps in compiled code, bit for bit as step by step:
+        fixed-weight linear dynamics (DeGroot, weighted DeGroot, Friedkin–Johnsen without
+        noise) all at once, plain attention on one thread all but the last (which runs as a
+        step, so it leaves what a step leaves: the change, the attention entropy, a record)."""
         if self.sources is not None or len(self.processes) != 1 \
                 or self.activation != "synchronous" or type(self).step is not OpinionModel.step:
             return False
         # Rules are immutable (an intervention installs a new one), so whether the bulk path
         # applies is decided once per rule, not at every step of a run that cannot use it.
         checked, linear = self._linear_rule
-        if checked is self.rule and not linear:
-            return False
         from . import kernels
 
         if checked is not self.rule:
-            self._linear_rule = (self.rule, kernels.linear_rule(self.rule, self.dim))
-            if not self._linear_rule[1]:
-                return False
+            linear = kernels.linear_rule(self.rule, self.dim)
+            self._linear_rule = (self.rule, linear)
+        if not linear:
+            return self._attend_quietly(n_steps)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             done = kernels.linear_run(self._X, self._X0, self.structure(), self.rule, n_steps,
                                       self.network.weighted)
@@ -356,6 +357,27 @@ class OpinionModel(BaseModel):
         if t % self.record_every == 0:
             self._record()
         self._apply_scheduled(t)
+        return True
+
+    def _attend_quietly(self, n_steps):
+        from . import kernels
+
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            done = kernels.attention_run(self._X, self._X0, self.structure(), self.rule,
+                                         n_steps - 1, self.context(self.steps + 1),
+                                         getattr(self, "_want_entropy", False))
+        if done is None:
+            return False
+        new, ticks, largest = done
+        self._X = new
+        self.steps += ticks
+        if ticks:
+            self.last_change = float(np.sqrt(largest))
+            self.last_entropy = None
+        # The last step (or, after a tick that made an opinion non-finite, that tick again,
+        # which then names the agent) runs as any step does.
+        for _ in range(n_steps - ticks):
+            self.step()
         return True
 
     def _set_state(self, *, rule=None, sources=None, **base):

@@ -59,6 +59,7 @@ __all__ = [
     "pairwise_tick",
     "linear_run",
     "linear_rule",
+    "attention_run",
     "SUPPORTS",
 ]
 
@@ -363,6 +364,47 @@ def linear_run(X, X0, adjacency, rule, n_steps, weighted):
     return (a if which == 0 else b), float(largest)
 
 
+def attention_run(X, X0, adjacency, rule, n_ticks, ctx, want_entropy=False):
+    """Up to ``n_ticks`` synchronous ticks of an attention rule in one compiled call.
+
+    Returns ``(opinions, ticks done, largest squared change of the last tick
+    done)``, or None when the per-step path must run: the rule derives queries,
+    keys or values other than the opinions themselves (maps, salience, clipped
+    or unit keys), draws per tick (noise, dropout), or a tick would run on
+    several threads (:data:`MIN_PARALLEL_WORK`). Fewer ticks are done when one
+    makes an opinion non-finite (the per-step path reruns it and names the
+    agent). Bit for bit what that many separate ticks give (see :mod:`.bulk`).
+    ``want_entropy``: whether the per-step path computes the attention entropy on
+    the side; the ticks here do too (and drop it), so that both run one compiled
+    kernel rather than two (a second costs ~15 s to compile on a fresh machine).
+    """
+    from .bulk import lean_ticks
+
+    if n_ticks < 1 or unsupported("synchronous", X, X0, adjacency, rule, None) is not None \
+            or isinstance(adjacency, CompleteGraph):
+        return None
+    r = rule_arrays(rule, X.shape[1])
+    if not (r.lean and not r.mapped and r.plain_keys and not r.cosine and r.drop == 0.0
+            and r.noise == 0.0 and rule.interaction == "weighted") \
+            or (ctx is not None and ctx.source_opinions is not None):
+        return None
+    indptr, indices, indptr_ro, indices_ro, edges = _csr(adjacency)
+    n = X.shape[0]
+    if get_num_threads() > 1 and edges + n >= MIN_PARALLEL_WORK:
+        return None
+    a = aligned_copy(X)
+    b = aligned_empty(X.shape)
+    Xa, Xb = readonly(a), readonly(b)
+    p = prepare(rule, Xa, _initial(X0), None, adjacency, ctx, 1, want_entropy,
+                sequential=False, dense=False)
+    ok = (0.0,) if r.floor > 0.0 or len(p.att.lw) > 0 else ()
+    hk = (0.0,) if want_entropy else ()
+    done, largest = lean_ticks(int(n_ticks), r.dh, ok, hk, np.int64(0), np.int64(n), _NO_ROWS,
+                               False, 0, indptr_ro, indices_ro, Xa, Xb, a, b, p.att, p.upd,
+                               p.ref, p.bp)
+    return (a if done % 2 == 0 else b), int(done), float(largest)
+
+
 def precompile(dims=(2,)):
     """Compile (or load from the on-disk cache) the kernels for the common argument types.
 
@@ -387,8 +429,10 @@ def precompile(dims=(2,)):
     ring.indices = ring.indices.astype(np.int32)
     ring.indptr = ring.indptr.astype(np.int32)
     for dim in dims:
-        OpinionModel(graph=ring, dim=int(dim), affinity="distance", include_self=False,
-                     seed=0).step()
+        # A sweep's run: unobserved steps in one call (kernels.bulk), then the last step.
+        model = OpinionModel(graph=ring, dim=int(dim), affinity="distance", include_self=False,
+                             seed=0, reporters=["step_attention_entropy"], record_every=3)
+        model.run(3)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(6, 2))
     csr = sp.csr_array(np.ones((6, 6)))
