@@ -15,8 +15,11 @@ tick into four small named tuples that the kernels take whole:
 - :class:`ByProducts`: what a step reports on the side (per-agent attention
   entropy, the largest change per chunk of rows).
 
-Queries, keys and values are derived from the opinions exactly as the
-reference derives them (:func:`opinionsim.dynamics.influence.head_inputs`).
+Queries, keys and values mean what the reference derives
+(:func:`opinionsim.dynamics.influence.head_inputs`). With maps or sources,
+only those that differ from the opinions are derived, by a compiled pass
+(:func:`.rows.derive_rows`, the per-agent refresh of the sequential regime
+run over all rows) into buffers reused from tick to tick.
 """
 
 from __future__ import annotations

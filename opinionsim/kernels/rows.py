@@ -49,7 +49,8 @@ def refresh_row(i, X, ref):
     read-only Q, K, V (and their transposes on complete graphs) in the
     sequential regime and are empty otherwise: one compiled kernel serves both.
     """
-    derive_rows(i, i + 1, X, ref)
+    if ref.v_own or ref.k_own or ref.q_own:  # (nothing to derive when all three are X)
+        derive_rows(i, i + 1, X, ref)
     K = ref.K
     V = ref.V
     voff = ref.voff
