@@ -233,11 +233,12 @@ _scratch = threading.local()  # per thread: the derived arrays of its latest tic
 
 
 def _scratch_empty(role, shape):
-    """An aligned array for this tick's derived ``role`` ("Q" or "KV"), reused from this
-    thread's previous tick when the shape matches: a fresh one of 64 MB (1e6 agents) costs
-    ~7 ms of page faults per tick. Safe because no array of a tick outlives it (the kernels
-    return new opinions and by-products only) and a thread runs one tick at a time; every
-    row a kernel reads is rewritten before the kernel runs."""
+    """An aligned array for this tick's derived ``role`` ("Q", "K", "V" or "KV"), reused from
+    this thread's previous tick when the shape matches: a fresh one of 64 MB (1e6 agents)
+    costs ~7 ms of page faults per tick. Safe because no array of a tick outlives it (the
+    kernels return new opinions and by-products only) and a thread runs one tick at a time;
+    every row a kernel reads is rewritten before the kernel runs. (The price: the latest
+    tick's buffers stay allocated, as big as the tick needed.)"""
     bufs = getattr(_scratch, "bufs", None)
     if bufs is None:
         bufs = _scratch.bufs = {}
