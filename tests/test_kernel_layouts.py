@@ -94,10 +94,10 @@ def test_models_stepped_in_turn_keep_their_own_derived_arrays():
     # same size stepped alternately must each follow the reference.
     rng = np.random.default_rng(5)
     g = sp.csr_array((rng.random((40, 40)) < 0.2).astype(float))
-    kw = dict(graph=g, dim=3, temperature=0.3, seed=2, reporters=[])
-    models = [dict(key_map=rng.normal(size=(3, 3)), value_map=np.eye(3) * 0.8),
-              dict(query_map=rng.normal(size=(3, 3)),
-                   sources=SourceSet(rng.uniform(-1, 1, (2, 3))))]
+    kw = {"graph": g, "dim": 3, "temperature": 0.3, "seed": 2, "reporters": []}
+    models = [{"key_map": rng.normal(size=(3, 3)), "value_map": np.eye(3) * 0.8},
+              {"query_map": rng.normal(size=(3, 3)),
+               "sources": SourceSet(rng.uniform(-1, 1, (2, 3)))}]
     fast = [OpinionModel(**kw, **extra) for extra in models]
     slow = [OpinionModel(**kw, **extra) for extra in models]
     for _ in range(4):
