@@ -325,8 +325,8 @@ def linear_rule(rule, d):
     from ..dynamics.weighting import UNIFORM
 
     r = rule_arrays(rule, d)
-    return bool(r.lean and r.mode == UNIFORM and r.drop == 0.0 and r.floor == 0.0
-                and r.noise == 0.0 and rule.interaction == "weighted")
+    return bool(r.lean and not r.v_map and r.mode == UNIFORM and r.drop == 0.0
+                and r.floor == 0.0 and r.noise == 0.0 and rule.interaction == "weighted")
 
 
 def linear_run(X, X0, adjacency, rule, n_steps, weighted):

@@ -15,20 +15,23 @@ tick into four small named tuples that the kernels take whole:
 - :class:`ByProducts`: what a step reports on the side (per-agent attention
   entropy, the largest change per chunk of rows).
 
-Queries, keys and values are derived from the opinions exactly as the
-reference derives them (:func:`opinionsim.dynamics.influence.head_inputs`).
+Queries, keys and values mean what the reference derives
+(:func:`opinionsim.dynamics.influence.head_inputs`). With maps or sources,
+only those that differ from the opinions are derived, by a compiled pass
+(:func:`.rows.derive_rows`, the per-agent refresh of the sequential regime
+run over all rows) into buffers reused from tick to tick.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections import namedtuple
 
 import numpy as np
 import scipy.linalg
 
 from ..dynamics.affinities import AFFINITIES, COSINE, unit_rows
-from ..dynamics.influence import head_inputs
 from ..dynamics.weighting import ATTENTION, FROZEN, UNIFORM
 
 __all__ = ["Attend", "Update", "Heads", "Refresh", "ByProducts", "RuleArrays", "rule_arrays",
@@ -38,7 +41,7 @@ Attend = namedtuple("Attend", "aff mode temps invs confidence prefetch lw key st
                               "hmodes")
 Update = namedtuple("Update", "X0 step_size stub noise eps sphere fixed")
 Heads = namedtuple("Heads", "hoff qoff src dst covered")
-Refresh = namedtuple("Refresh", "heads v_is_x k_is_v q_is_v cosine salience key_norm_clip "
+Refresh = namedtuple("Refresh", "heads v_own k_own q_own voff cosine salience key_norm_clip "
                                 "q_map k_map v_map WQ WK WV Q K V KT VT")
 ByProducts = namedtuple("ByProducts", "entropy largest")
 
@@ -91,9 +94,11 @@ class RuleArrays:
                            readonly(np.cumsum([0] + qwidths).astype(np.int64)),
                            readonly(src), readonly(src), readonly(covered))
         self.mapped = self.q_map or self.k_map or self.v_map
-        self.v_is_x = bool(np.array_equal(src, np.arange(d))) and not self.v_map
+        identity = bool(np.array_equal(src, np.arange(d)))  # the heads read X's columns in order
+        self.v_is_x = identity and not self.v_map
         modes = [rule.head_mode(h) for h in range(len(hd))]
-        self.lean = len(hd) == 1 and self.v_is_x and modes[0] == "attention"
+        # One head over all dimensions (values mapped or not): the lean kernel.
+        self.lean = len(hd) == 1 and identity and modes[0] == "attention"
         self.dh = (0.0,) * qwidths[0] if self.lean and qwidths[0] <= 4 else ()
         qw = set(qwidths)
         width = qw.pop() if len(qw) == 1 else 0
@@ -108,6 +113,10 @@ class RuleArrays:
         salience = np.asarray(rule.salience, dtype=np.float64)
         self.plain_keys = salience.ndim == 0 and float(salience) == 1.0 \
             and rule.key_norm_clip is None and not self.k_map
+        # With maps or sources: which of Q, K, V differ from X and must be derived each step.
+        self.q_own = self.q_map or self.cosine or not identity
+        self.k_own = not self.plain_keys or self.cosine or not identity
+        self.v_own = not self.v_is_x
         self.salience = readonly(np.atleast_1d(salience).astype(np.float64))
         self.key_norm_clip = math.inf if rule.key_norm_clip is None else float(rule.key_norm_clip)
         temps = np.atleast_1d(np.asarray(rule.temperature, dtype=np.float64))
@@ -125,16 +134,19 @@ class RuleArrays:
         self.rule = rule
         self._refresh = {}  # the Refresh bundle of a regime that does not write it, by flags
 
-    def refresh(self, v_is_x, k_is_v, q_is_v):
-        """The :class:`Refresh` bundle without write-back arrays (not an in-place regime)."""
-        key = (v_is_x, k_is_v, q_is_v)
-        ref = self._refresh.get(key)
-        if ref is None:
-            ref = self._refresh[key] = Refresh(
-                self.heads, v_is_x, k_is_v, q_is_v, self.cosine, self.salience,
-                self.key_norm_clip, self.q_map, self.k_map, self.v_map, self.WQ, self.WK,
-                self.WV, *(_NONE2,) * 5)
-        return ref
+    def refresh(self, v_own, k_own, q_own, voff, arrays=None):
+        """The :class:`Refresh` bundle writing to ``arrays`` (Q, K, V, KT, VT); without them
+        (not an in-place regime), the one made for these flags, kept."""
+        if arrays is None:
+            key = (v_own, k_own, q_own, voff)
+            ref = self._refresh.get(key)
+            if ref is None:
+                ref = self._refresh[key] = self.refresh(v_own, k_own, q_own, voff,
+                                                        (_NONE2,) * 5)
+            return ref
+        return Refresh(self.heads, v_own, k_own, q_own, voff, self.cosine, self.salience,
+                       self.key_norm_clip, self.q_map, self.k_map, self.v_map, self.WQ, self.WK,
+                       self.WV, *arrays)
 
 
 _rule_cache = (None, None, None)  # (rule, width, RuleArrays): the rule of the latest tick
@@ -165,9 +177,10 @@ class Prepared:
                  sequential, dense):
         self.rule_arrays = r
         sources = ctx is not None and ctx.source_opinions is not None
+        voff = 0
         if r.mapped or sources:
-            Q, K, V = self._mapped_inputs(r, X, ctx)
-            k_is_v = q_is_v = False
+            Q, K, V, (v_own, k_own, q_own), voff = _derived_inputs(
+                r, X, ctx if sources else None, dense)
         else:
             V = X if r.v_is_x else np.ascontiguousarray(X[:, r.heads.src])
             k_is_v = r.plain_keys and not r.cosine
@@ -177,6 +190,7 @@ class Prepared:
                 k_is_v = q_is_v = True
             else:
                 Q, K = _queries_keys(r, V)
+            v_own, k_own, q_own = V is not X, not k_is_v, not q_is_v
         # Prefetching the speakers' rows pays once they no longer fit in the caches.
         gathered = K.nbytes + (0 if V is K else V.nbytes)
         prefetch = 0 if gathered <= PREFETCH_ABOVE_BYTES else (1 if V is K else 2)
@@ -189,7 +203,7 @@ class Prepared:
             if r.noise > 0 and noise_eps is not None else (0.0, _NONE2)
         self.upd = Update(X0, r.step_size, r.stub, noise,
                           _NONE2_RO if eps is _NONE2 else readonly(eps), r.sphere, r.fixed)
-        if dense:
+        if dense:  # (keys and values in arrays of their own here: voff == 0)
             KT = np.ascontiguousarray(K.T)
             VT = KT if V is K else np.ascontiguousarray(V.T)
             self.totals = V.sum(axis=0) if r.mode == UNIFORM and not sequential else np.zeros(0)
@@ -197,39 +211,100 @@ class Prepared:
             KT = VT = _NONE2
         # The kernels read everything through read-only views; an in-place regime writes
         # each updated agent's query, key and value back through these writable aliases.
-        self.ref = Refresh(r.heads, V is X, k_is_v, q_is_v, r.cosine, r.salience,
-                           r.key_norm_clip, r.q_map, r.k_map, r.v_map, r.WQ, r.WK, r.WV,
-                           Q, K, V, KT, VT) if sequential else r.refresh(V is X, k_is_v, q_is_v)
+        self.ref = r.refresh(v_own, k_own, q_own, voff, (Q, K, V, KT, VT) if sequential
+                             else None)
         if Q is K and K is V:
             self.Q = self.K = self.V = readonly(V)
         else:
-            self.Q, self.K, self.V = readonly(Q), readonly(K), readonly(V)
+            self.Q, self.K = readonly(Q), readonly(K)
+            self.V = self.K if V is K else readonly(V)
         if dense:
             self.KT, self.VT = readonly(KT), readonly(VT)
         else:
             self.KT = self.VT = _NONE2_RO
         self.bp = ByProducts(np.zeros(X.shape[0] if want_entropy else 0), np.zeros(n_chunks))
 
-    @staticmethod
-    def _mapped_inputs(r, X, ctx):
-        """Q, K, V head by head from the reference's own derivation (maps, sources)."""
-        from ..dynamics.influence import PLAIN
 
-        parts = [head_inputs(X, r.rule, h, ctx or PLAIN)[1:] for h in range(len(r.rule.heads))]
-        if len(parts) == 1:
-            # One head: its arrays are the result (no stacking copy); only a view of X (an
-            # identity map) is copied, since the kernels and the cosine below write to them.
-            Q, K, V = (np.array(p, order="C", copy=np.may_share_memory(p, X)
-                                or not p.flags.c_contiguous or not p.flags.writeable)
-                       for p in parts[0])
-        else:
-            Q, K, V = (np.ascontiguousarray(np.hstack([p[k] for p in parts])) for k in range(3))
-        if r.cosine:
-            qoff = r.heads.qoff
-            for h in range(len(qoff) - 1):
-                Q[:, qoff[h]:qoff[h + 1]] = unit_rows(Q[:, qoff[h]:qoff[h + 1]])
-                K[:, qoff[h]:qoff[h + 1]] = unit_rows(K[:, qoff[h]:qoff[h + 1]])
-        return Q, K, V
+#: Rows derived per step above which the derivation runs on the kernels' threads.
+_PARALLEL_DERIVE_ROWS = 20_000
+
+
+_scratch = threading.local()  # per thread: the derived arrays of its latest tick, by role
+
+
+def _scratch_empty(role, shape):
+    """An aligned array for this tick's derived ``role`` ("Q", "K", "V" or "KV"), reused from
+    this thread's previous tick when the shape matches: a fresh one of 64 MB (1e6 agents)
+    costs ~7 ms of page faults per tick. Safe because no array of a tick outlives it (the
+    kernels return new opinions and by-products only) and a thread runs one tick at a time;
+    every row a kernel reads is rewritten before the kernel runs. (The price: the latest
+    tick's buffers stay allocated, as big as the tick needed.)"""
+    bufs = getattr(_scratch, "bufs", None)
+    if bufs is None:
+        bufs = _scratch.bufs = {}
+    a = bufs.get(role)
+    if a is None or a.shape != shape:
+        a = bufs[role] = aligned_empty(shape)
+    return a
+
+
+def _padded(width):
+    """A row width that tiles 64-byte cache lines: 1, 2, 4, or a multiple of 8 doubles."""
+    return 1 << (width - 1).bit_length() if width <= 8 else -(-width // 8) * 8
+
+
+def _derived_inputs(r, X, ctx, dense):
+    """Q, K, V with maps or sources (``ctx`` None without), as ``head_inputs`` derives them.
+
+    Only what differs from ``X`` is derived (an unmapped query is ``X`` itself);
+    keys and values have the sources' rows after the agents'. For the lean
+    kernel on a sparse network, keys and values that are not both ``X`` share
+    one array, row j holding k_j then v_j (from column ``voff``), padded so a
+    row tiles a cache line: each edge then gathers one line, not one per array.
+    Returns ``Q, K, V, (v_own, k_own, q_own), voff``; the flags say which arrays
+    hold derived rows (what :func:`.rows.refresh_row` rewrites).
+    """
+    from . import threads
+    from .rows import derive_rows
+
+    n = X.shape[0]
+    S = None if ctx is None else np.ascontiguousarray(ctx.source_opinions, dtype=np.float64)
+    m = 0 if S is None else S.shape[0]
+    dq = int(r.heads.qoff[-1])
+    dv = r.heads.src.shape[0]
+    q_own, k_own, v_own = r.q_own, r.k_own, r.v_own
+    if m:
+        src_sal = readonly(np.atleast_1d(np.asarray(ctx.source_salience, dtype=np.float64)))
+        # The sources' keys are their values only at salience 1 (their rows follow the agents').
+        k_own = k_own or bool(np.any(src_sal != 1.0))
+    Q = _scratch_empty("Q", (n, dq)) if q_own else X
+    voff = 0
+    if r.lean and not dense and (k_own or v_own):
+        voff = dq
+        K = V = _scratch_empty("KV", (n + m, _padded(dq + dv)))
+        k_own = v_own = True
+    elif m and not (k_own or v_own):
+        K = V = _scratch_empty("KV", (n + m, dv))  # X's rows (as the values), then the sources'
+        v_own = True
+    else:
+        K = _scratch_empty("K", (n + m, dq)) if k_own or m else X
+        V = _scratch_empty("V", (n + m, dv)) if v_own or m else X
+        k_own, v_own = k_own or m > 0, v_own or m > 0
+    own = (Q if q_own else _NONE2, K if k_own else _NONE2, V if v_own else _NONE2, _NONE2,
+           _NONE2)
+    if q_own or k_own or v_own:
+        ref = r.refresh(v_own, k_own, q_own, voff, own)
+        n_threads = threads.get_num_threads()
+        n_chunks = 1 if n < _PARALLEL_DERIVE_ROWS else n_threads
+        bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
+        Xr = readonly(X)
+        threads.run_chunks(lambda c: derive_rows(bounds[c], bounds[c + 1], Xr, ref), n_chunks,
+                           n_threads)
+    if m:
+        tail = (_NONE2, K[n:] if k_own else _NONE2, V[n:] if v_own else _NONE2, _NONE2, _NONE2)
+        ref = r.refresh(v_own, k_own, False, voff, tail)._replace(salience=src_sal)
+        derive_rows(0, m, readonly(S), ref)
+    return Q, K, V, (v_own, k_own, q_own), voff
 
 
 def _queries_keys(r, V):

@@ -13,7 +13,7 @@ import math
 
 from .intrinsics import jit
 
-__all__ = ["update", "normalise_row", "unit", "refresh_row", "finish_row", "worse"]
+__all__ = ["update", "normalise_row", "refresh_row", "derive_rows", "finish_row", "worse"]
 
 
 # The kernels unpack their named-tuple arguments once, at the top: reading an array out of a
@@ -42,67 +42,18 @@ def normalise_row(out, i):
 
 
 @jit(inline="always")
-def unit(M, i, c0, c1, out):
-    norm = 0.0
-    for t in range(c0, c1):
-        norm += M[i, t] * M[i, t]
-    norm = math.sqrt(norm)
-    for t in range(c0, c1):
-        out[i, t] = M[i, t] / norm if norm > 0 else 0.0
-
-
-@jit(inline="always")
-def _mapped(W, X, i, src, t, mapped):
-    """Row t of ``W @ X[i, src]`` (or ``X[i, src[t]]`` when there is no map)."""
-    if not mapped:
-        return X[i, src[t]]
-    v = 0.0
-    for u in range(W.shape[1]):
-        v += W[t, u] * X[i, src[u]]
-    return v
-
-
-@jit(inline="always")
 def refresh_row(i, X, ref):
     """Re-derive agent i's value, key and query after its opinion changed (``make_keys``).
 
     Writes go to ``ref``'s own writable arrays, which alias the kernel's
     read-only Q, K, V (and their transposes on complete graphs) in the
     sequential regime and are empty otherwise: one compiled kernel serves both.
-    The maps are block-diagonal over the heads (identity where not given).
-    Called once per agent, so reading ``ref``'s fields here costs nothing.
     """
-    Q = ref.Q
+    if ref.v_own or ref.k_own or ref.q_own:  # (nothing to derive when all three are X)
+        derive_rows(i, i + 1, X, ref)
     K = ref.K
     V = ref.V
-    src = ref.heads.src
-    qoff = ref.heads.qoff
-    key_norm_clip = ref.key_norm_clip
-    if not ref.v_is_x:
-        for t in range(V.shape[1]):
-            V[i, t] = _mapped(ref.WV, X, i, src, t, ref.v_map)
-    sal = ref.salience[i] if ref.salience.shape[0] > 1 else ref.salience[0]
-    for h in range(qoff.shape[0] - 1):
-        c0 = qoff[h]
-        c1 = qoff[h + 1]
-        if not ref.k_is_v:
-            for t in range(c0, c1):
-                K[i, t] = _mapped(ref.WK, X, i, src, t, ref.k_map) * sal
-            norm = 0.0
-            for t in range(c0, c1):
-                norm += K[i, t] * K[i, t]
-            norm = math.sqrt(norm)
-            if norm > key_norm_clip:
-                f = key_norm_clip / norm
-                for t in range(c0, c1):
-                    K[i, t] = K[i, t] * f
-            if ref.cosine:
-                unit(K, i, c0, c1, K)
-        if not ref.q_is_v:
-            for t in range(c0, c1):
-                Q[i, t] = _mapped(ref.WQ, X, i, src, t, ref.q_map)
-            if ref.cosine:
-                unit(Q, i, c0, c1, Q)
+    voff = ref.voff
     KT = ref.KT
     VT = ref.VT
     if KT.shape[1] > 0:
@@ -110,7 +61,95 @@ def refresh_row(i, X, ref):
             KT[t, i] = K[i, t]
         if VT.shape[1] > 0:
             for t in range(VT.shape[0]):
-                VT[t, i] = V[i, t]
+                VT[t, i] = V[i, voff + t]
+
+
+@jit()
+def derive_rows(lo, hi, X, ref):
+    """Rows lo..hi of the queries, keys and values that ``ref`` owns, from the opinions ``X``.
+
+    Only the arrays flagged ``*_own`` are written (the others are ``X`` itself,
+    or, for the keys, the values' array); the values sit at columns ``voff..``
+    of ``V`` (keys and values may share one interleaved array). The maps are
+    block-diagonal over the heads (identity where not given). The loops are
+    spelled out, with no inlined helper taking arrays: each such call costs
+    reference counts, which made this pass 20x slower.
+    """
+    Q = ref.Q
+    K = ref.K
+    V = ref.V
+    src = ref.heads.src
+    qoff = ref.heads.qoff
+    voff = ref.voff
+    q_own = ref.q_own
+    k_own = ref.k_own
+    v_own = ref.v_own
+    q_map = ref.q_map
+    k_map = ref.k_map
+    v_map = ref.v_map
+    WQ = ref.WQ
+    WK = ref.WK
+    WV = ref.WV
+    salience = ref.salience
+    per_agent = salience.shape[0] > 1
+    clip = ref.key_norm_clip
+    clipped = clip < math.inf
+    cosine = ref.cosine
+    nv = src.shape[0]
+    for i in range(lo, hi):
+        if v_own:
+            for t in range(nv):
+                if v_map:
+                    v = 0.0
+                    for u in range(nv):
+                        v += WV[t, u] * X[i, src[u]]
+                else:
+                    v = X[i, src[t]]
+                V[i, voff + t] = v
+        sal = salience[i] if per_agent else salience[0]
+        for h in range(qoff.shape[0] - 1):
+            c0 = qoff[h]
+            c1 = qoff[h + 1]
+            if k_own:
+                norm = 0.0
+                for t in range(c0, c1):
+                    if k_map:
+                        v = 0.0
+                        for u in range(nv):
+                            v += WK[t, u] * X[i, src[u]]
+                    else:
+                        v = X[i, src[t]]
+                    v = v * sal
+                    K[i, t] = v
+                    norm += v * v
+                if clipped:
+                    norm = math.sqrt(norm)
+                    if norm > clip:  # make_keys: rescaled to the clip norm
+                        f = clip / norm
+                        for t in range(c0, c1):
+                            K[i, t] = K[i, t] * f
+                if cosine:
+                    norm = 0.0
+                    for t in range(c0, c1):
+                        norm += K[i, t] * K[i, t]
+                    norm = math.sqrt(norm)
+                    for t in range(c0, c1):
+                        K[i, t] = K[i, t] / norm if norm > 0 else 0.0
+            if q_own:
+                norm = 0.0
+                for t in range(c0, c1):
+                    if q_map:
+                        v = 0.0
+                        for u in range(nv):
+                            v += WQ[t, u] * X[i, src[u]]
+                    else:
+                        v = X[i, src[t]]
+                    Q[i, t] = v
+                    norm += v * v
+                if cosine:
+                    norm = math.sqrt(norm)
+                    for t in range(c0, c1):
+                        Q[i, t] = Q[i, t] / norm if norm > 0 else 0.0
 
 
 @jit(inline="always")

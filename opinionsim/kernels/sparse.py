@@ -12,8 +12,8 @@ Two row kernels cover every activation regime (``sequential=False``: rows
 ``sequential=True``: agents in ``rows`` order, updated in place, each hearing
 the latest opinions):
 
-- :func:`lean`: one head over all dimensions, values = opinions; the head
-  width (1 to 4) is a compile-time constant, so the column loops unroll;
+- :func:`lean`: one head over all dimensions (values the opinions or mapped);
+  the query width (1 to 4) is a compile-time constant, so the column loops unroll;
 - :func:`heads`: any heads (several, partial, permuted, ablated or mapped).
 
 A row with ties dropped this tick, prior edge weights or an entropy floor goes
@@ -346,7 +346,9 @@ def lean(dh, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, 
     ``sequential``: ``rows`` is the activation order and ``out`` is the array
     that ``X`` views, updated in place, each agent's key refreshed (through
     ``ref``) before the next one listens. ``V`` is ``X`` itself unless values
-    are mapped or sources speak (then agents' rows first, sources after).
+    are mapped or sources speak (then agents' rows first, sources after); the
+    values are ``V``'s columns ``ref.voff`` on (keys and values may share one
+    array, a row holding k_j then v_j: one gather per edge).
     By-products: ``bp.largest[chunk]`` (the largest squared change) and, when
     asked, ``bp.entropy[i]`` (attention entropy in nats).
     """
@@ -360,11 +362,12 @@ def lean(dh, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, 
     DH = len(dh)
     d = X.shape[1]
     dq = Q.shape[1]
+    vo = ref.voff
     use_rows = rows.shape[0] > 0
     buf = np.empty(_max_degree(lo, hi, rows, indptr))
     kept = np.empty(buf.shape[0], np.bool_)
     zb = np.empty(buf.shape[0] if want_h else 0)
-    res = np.empty(d)
+    res = np.empty(vo + d)
     largest = 0.0
     end = 0 if use_rows else indptr[hi]
     for r in range(lo, hi):
@@ -381,9 +384,9 @@ def lean(dh, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, 
         a2, b2 = _next_edges(r, hi, rows, indptr, b, end)
         T = temps[i] if per_agent_t else temps[0]
         inv = invs[i] if per_agent_t else invs[0]
-        total, hz = _head_sums(DH, i, 0, dq, 0, d, a, b, a2, b2, indices, Q, K, V, aff, mode,
-                               T, inv, confidence, prefetch, opts, lw, key, step, drop, floor,
-                               buf, zb, kept, res)
+        total, hz = _head_sums(DH, i, 0, dq, vo, vo + d, a, b, a2, b2, indices, Q, K, V, aff,
+                               mode, T, inv, confidence, prefetch, opts, lw, key, step, drop,
+                               floor, buf, zb, kept, res)
         silent = total == 0.0
         if want_h:
             entropy_out[i] = entropy(total, hz)
@@ -393,7 +396,7 @@ def lean(dh, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, 
         change = 0.0
         for c in range(d):
             x = X[i, c]
-            social = x if silent else res[c] / total
+            social = x if silent else res[vo + c] / total
             v = x + step_size * (social - x)  # update(), spelled out: measurably faster here
             if s != 0.0:
                 v = s * X0[i, c] + (1.0 - s) * v
@@ -401,12 +404,12 @@ def lean(dh, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, 
                 v += noise * eps[i, c]
             if not sphere:
                 change += (v - x) * (v - x)
-            res[c] = x  # the old row, for the change on the sphere (res[c] is used up)
+            res[vo + c] = x  # the old row, for the change on the sphere (res is used up)
             out[i, c] = v
         if sphere:
             normalise_row(out, i)
             for c in range(d):
-                change += (out[i, c] - res[c]) * (out[i, c] - res[c])
+                change += (out[i, c] - res[vo + c]) * (out[i, c] - res[vo + c])
         largest = worse(change, largest)
         if sequential:
             refresh_row(i, X, ref)
