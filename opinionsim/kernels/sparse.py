@@ -33,7 +33,7 @@ from ..dynamics.affinities import DISTANCE, DOT, LOG_DISTANCE, LOG_DISTANCE_DELT
 from ..dynamics.weighting import ATTENTION, BOUNDED, FROZEN, UNIFORM
 from .intrinsics import exp_le0, jit, prefetch_row
 from .rows import finish_row, normalise_row, refresh_row, worse
-from .weights import draw_kept, option_weights
+from .weights import attention_options, draw_kept, option_weights
 
 __all__ = ["SUPPORTS", "lean", "heads"]
 
@@ -245,7 +245,14 @@ def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode,
                 # radius count.
                 for t in range(n):
                     buf[t] = 1.0 if math.sqrt(-buf[t]) <= confidence else 0.0
-        if opts:
+        if opts and mode == ATTENTION:
+            hz, sum_h, redo = attention_options(buf, kept, zb, n, m, lw, a, key, step, drop, T,
+                                                inv, floor, want_h)
+            if redo:  # below the entropy floor at T (rare): search the floored temperature
+                n_kept = _rescore(i, q0, q1, a, b, indices, Q, K, aff, drop, buf, kept)
+                hz = option_weights(buf, kept, n, n_kept, lw, a, lw.shape[0] > 0, mode, T,
+                                    floor, inv)
+        elif opts:
             sum_h = False
             n_kept = n
             if drop > 0.0:
@@ -281,6 +288,26 @@ def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode,
     # One call site: a second inlined copy of this loop slows the whole kernel down.
     total, zsum = _weighted_sums(a, n, indices, V, buf, v0, v1, res, zb, sum_h)
     return total, zsum if sum_h else hz
+
+
+@jit()
+def _rescore(i, q0, q1, a, b, indices, Q, K, aff, drop, buf, kept):
+    """An attention row's scores again (after :func:`.weights.attention_options` used up
+    ``buf``), and its kept ties (all, when nothing is dropped): their count. Out of line,
+    for the rare row that the entropy floor lifts."""
+    logd = aff == LOG_DISTANCE
+    dist = aff == DISTANCE or logd
+    scale = math.sqrt(q1 - q0) if aff == DOT else 1.0
+    _scores(0, i, q0, q1, a, b, 0, 0, indices, Q, K, K, dist, scale, 0, buf, logd)
+    n = b - a
+    if drop > 0.0:
+        n_kept = 0
+        for t in range(n):
+            n_kept += kept[t]
+        return n_kept
+    for t in range(n):
+        kept[t] = True
+    return n
 
 
 @jit(inline="always")

@@ -2,8 +2,12 @@
 weights, a per-agent temperature, an entropy floor (the compiled counterpart of
 :func:`opinionsim.dynamics.weighting.segment_softmax` and ``floor_temperature``).
 
-The plain case (no option) stays in the row kernels' own tight loops; a row with
-an option on is handed here. Every function leaves ``buf[t] = exp(z_t)`` (the
+The plain case (no option) stays in the row kernels' own tight loops. An attention
+row with dropout or prior weights goes through :func:`attention_options`, which
+folds the coins and ``ln w`` into one pass over the scores and keeps the plain
+row's exp loop; with an entropy floor it also measures the row's entropy at its
+own temperature, and only a row below the floor (rare) is handed to
+:func:`option_weights`, which searches the floored temperature. Every function leaves ``buf[t] = exp(z_t)`` (the
 unnormalised weight of edge ``t``, 0 for a dropped tie or one outside the
 confidence) and returns ``Σ_t w_t z_t``, from which the row's entropy is
 ``ln Σw − Σ w z / Σw``.
@@ -25,7 +29,11 @@ from ..dynamics.weighting import (
 )
 from .intrinsics import edge_uniform, exp_le0, jit
 
-__all__ = ["draw_kept", "option_weights", "uniform_prior_weights"]
+__all__ = ["draw_kept", "attention_options", "option_weights", "uniform_prior_weights"]
+
+#: A row whose entropy at its own temperature exceeds the floor by this much keeps it without
+#: the search (the reference's entropy there differs by rounding only, ~1e-15).
+FLOOR_MARGIN = 1e-9
 
 
 @jit(inline="always")
@@ -37,6 +45,72 @@ def draw_kept(key, step, first, n, drop, kept):
         kept[t] = keep
         count += keep
     return count
+
+
+@jit(inline="always")
+def attention_options(buf, kept, zb, n, m, lw, lw0, key, step, drop, T, inv, floor, want_h):
+    """Attention weights of one row with dropout, prior weights or an entropy floor, in place.
+
+    ``buf[:n]`` holds the scores and ``m`` their maximum; edge ``t`` is edge
+    ``lw0 + t`` of the structure (its coin and its ``lw``). One pass draws the
+    coins (``kept``), folds ``ln w`` in (``buf[t] = s/T + ln w``, as the
+    reference) and takes the maximum over the kept edges; the next leaves
+    ``buf[t] = exp(z_t)`` (0 for a dropped tie) and ``zb[t] = z_t`` when
+    ``want_h``. Returns ``(hz, sum_h, redo)``: ``sum_h`` says that ``Σ w z``
+    is left to the weighted sums (over ``zb``), else it is ``hz``; ``redo``
+    that the row is below its entropy floor at ``T``: the caller recomputes
+    its scores and hands it to :func:`option_weights` (``kept`` then holds
+    the coins when ``drop > 0``).
+    """
+    weighted = lw.shape[0] > 0
+    dropping = drop > 0.0
+    n_kept = n
+    if dropping or weighted:
+        mk = -np.inf
+        kept_count = 0
+        for t in range(n):
+            keep = True
+            if dropping:
+                keep = edge_uniform(key, step, lw0 + t) >= drop
+                kept[t] = keep
+                kept_count += keep
+            x = buf[t]
+            if weighted:
+                x = (x * inv if inv > 0.0 else x / T) + lw[lw0 + t]
+                buf[t] = x
+            if keep and x > mk:
+                mk = x
+        if dropping:
+            n_kept = kept_count
+            if n_kept == 0:  # silent: every tie dropped
+                for t in range(n):
+                    buf[t] = 0.0
+                return 0.0, False, False
+        m = mk
+    # Weighted: buf holds the logits, z = buf - max exactly (a multiply by 1 is exact).
+    sc = 1.0 if weighted else inv
+    floored = floor > 0.0 and n_kept >= 2 and T < np.inf
+    total = 0.0
+    hz = 0.0
+    for t in range(n):
+        u = buf[t] - m
+        z = u * sc if sc > 0.0 else u / T
+        w = exp_le0(z)
+        if dropping and not kept[t]:
+            w = 0.0
+            z = 0.0
+        buf[t] = w
+        if want_h:
+            zb[t] = z
+        if floored:
+            total += w
+            hz += w * z
+    if floored:
+        H = math.log(total) - hz / total
+        if not H >= floor * math.log(n_kept) + FLOOR_MARGIN:
+            return 0.0, False, True
+        return hz, False, False
+    return 0.0, want_h, False
 
 
 @jit()
