@@ -29,7 +29,7 @@ import scipy.linalg
 
 from ..dynamics.affinities import AFFINITIES, COSINE, unit_rows
 from ..dynamics.influence import head_inputs
-from ..dynamics.weighting import ATTENTION, FROZEN, UNIFORM
+from ..dynamics.weighting import ATTENTION, BOUNDED, FROZEN, UNIFORM
 
 __all__ = ["Attend", "Update", "Heads", "Refresh", "ByProducts", "RuleArrays", "rule_arrays",
            "prepare", "readonly", "aligned_empty", "aligned_copy", "csr_structure"]
@@ -103,6 +103,11 @@ class RuleArrays:
         self.hmodes = readonly(np.zeros(0, np.int64)) if rule.head_modes is None else \
             readonly(np.array([{"attention": self.mode, "uniform": UNIFORM, "frozen": FROZEN}[m]
                                for m in modes], np.int64))
+        # Up to three heads of width 1 to 4 whose queries are as wide as their values: the heads
+        # kernel scores and sums them all in one pass, each width a compile-time constant.
+        self.hw = tuple((0.0,) * w for w in widths) + ((),) * (3 - len(widths)) \
+            if not self.lean and len(widths) <= 3 and max(widths) <= 4 and qwidths == widths \
+            and self.mode != BOUNDED else ()
         self.aff = AFFINITIES[rule.affinity].kernel
         self.cosine = self.mode == ATTENTION and self.aff == COSINE
         salience = np.asarray(rule.salience, dtype=np.float64)

@@ -65,51 +65,57 @@ def attention_options(buf, kept, zb, n, m, lw, lw0, key, step, drop, T, inv, flo
     weighted = lw.shape[0] > 0
     dropping = drop > 0.0
     n_kept = n
+    if dropping:
+        # The coins in a loop of their own: integer arithmetic only, so it vectorises.
+        n_kept = draw_kept(key, step, lw0, n, drop, kept)
+        if n_kept == 0:  # silent: every tie dropped
+            for t in range(n):
+                buf[t] = 0.0
+            return 0.0, False, False
     if dropping or weighted:
         mk = -np.inf
-        kept_count = 0
         for t in range(n):
-            keep = True
-            if dropping:
-                keep = edge_uniform(key, step, lw0 + t) >= drop
-                kept[t] = keep
-                kept_count += keep
+            keep = kept[t] if dropping else True
             x = buf[t]
             if weighted:
                 x = (x * inv if inv > 0.0 else x / T) + lw[lw0 + t]
                 buf[t] = x
             if keep and x > mk:
                 mk = x
-        if dropping:
-            n_kept = kept_count
-            if n_kept == 0:  # silent: every tie dropped
-                for t in range(n):
-                    buf[t] = 0.0
-                return 0.0, False, False
         m = mk
-    # Weighted: buf holds the logits, z = buf - max exactly (a multiply by 1 is exact).
-    sc = 1.0 if weighted else inv
-    floored = floor > 0.0 and n_kept >= 2 and T < np.inf
-    total = 0.0
-    hz = 0.0
-    for t in range(n):
-        u = buf[t] - m
-        z = u * sc if sc > 0.0 else u / T
-        w = exp_le0(z)
-        if dropping and not kept[t]:
-            w = 0.0
-            z = 0.0
-        buf[t] = w
-        if want_h:
-            zb[t] = z
-        if floored:
+    # z = (buf - max) * sc / dv: one of the two factors is 1 (exact), so z is the reference's
+    # (s - max) / T, (s - max) * (1/T) where that is exact, or the weighted logit minus its max.
+    sc = 1.0 if weighted or not inv > 0.0 else inv
+    dv = T if sc == 1.0 and not weighted else 1.0
+    if floor > 0.0 and n_kept >= 2 and T < np.inf:
+        # The row's entropy at its own T on the way (a scalar loop: its sums do not vectorise).
+        total = 0.0
+        hz = 0.0
+        for t in range(n):
+            keep = kept[t] or not dropping
+            z = (buf[t] - m) * sc / dv if keep else 0.0
+            w = exp_le0(z) if keep else 0.0
+            buf[t] = w
+            if want_h:
+                zb[t] = z
             total += w
             hz += w * z
-    if floored:
         H = math.log(total) - hz / total
         if not H >= floor * math.log(n_kept) + FLOOR_MARGIN:
             return 0.0, False, True
         return hz, False, False
+    # Loops without a reduction: the exp vectorises (a dropped tie's lane is masked to 0).
+    if want_h:
+        for t in range(n):
+            keep = kept[t] or not dropping
+            z = (buf[t] - m) * sc / dv
+            buf[t] = exp_le0(z) if keep else 0.0
+            zb[t] = z if keep else 0.0
+    else:
+        for t in range(n):
+            keep = kept[t] or not dropping
+            w = exp_le0((buf[t] - m) * sc / dv)
+            buf[t] = w if keep else 0.0
     return 0.0, want_h, False
 
 
