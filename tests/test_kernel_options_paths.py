@@ -129,7 +129,7 @@ def test_the_entropy_by_product_under_options_and_small_heads():
 
 
 def test_rows_above_the_floor_keep_their_temperature_and_rows_below_reach_it():
-    X, A, rng = case(5)
+    X, A, _ = case(5)
     n = X.shape[0]
     floor = 0.5
     rule = UpdateRule.create(n=n, dim=3, temperature=0.05, affinity="dot",

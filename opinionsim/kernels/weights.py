@@ -29,7 +29,7 @@ from ..dynamics.weighting import (
 )
 from .intrinsics import edge_uniform, exp_le0, jit
 
-__all__ = ["draw_kept", "attention_options", "option_weights", "uniform_prior_weights"]
+__all__ = ["attention_options", "draw_kept", "option_weights", "uniform_prior_weights"]
 
 #: A row whose entropy at its own temperature exceeds the floor by this much keeps it without
 #: the search (the reference's entropy there differs by rounding only, ~1e-15).
