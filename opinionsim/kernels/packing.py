@@ -104,10 +104,12 @@ class RuleArrays:
             readonly(np.array([{"attention": self.mode, "uniform": UNIFORM, "frozen": FROZEN}[m]
                                for m in modes], np.int64))
         # Up to three heads of width 1 to 4 whose queries are as wide as their values: the heads
-        # kernel scores and sums them all in one pass, each width a compile-time constant.
-        self.hw = tuple((0.0,) * w for w in widths) + ((),) * (3 - len(widths)) \
-            if not self.lean and len(widths) <= 3 and max(widths) <= 4 and qwidths == widths \
-            and self.mode != BOUNDED else ()
+        # kernel scores and sums them all in one pass, each width a compile-time constant
+        # (the length of a tuple; three empty ones: not this path).
+        small = not self.lean and len(widths) <= 3 and max(widths) <= 4 \
+            and qwidths == widths and self.mode != BOUNDED
+        self.hw = tuple((0.0,) * w for w in widths) + ((),) * (3 - len(widths)) if small \
+            else ((), (), ())
         self.aff = AFFINITIES[rule.affinity].kernel
         self.cosine = self.mode == ATTENTION and self.aff == COSINE
         salience = np.asarray(rule.salience, dtype=np.float64)

@@ -636,7 +636,7 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
     """Like :func:`lean` for any heads (several, partial, permuted, ablated or mapped).
 
     ``hw``: the widths of up to three small heads of a plain rule (see
-    :func:`_small_heads`), or ``()``: every head through :func:`_head_sums`.
+    :func:`_small_heads`), or three empty tuples: every head through :func:`_head_sums`.
     """
     aff, mode, temps, invs, confidence, prefetch, lw, key, step, drop, floor, hmodes = att
     X0, step_size, stub, noise, eps, sphere, fixed = upd
@@ -657,7 +657,7 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
     largest = 0.0
     end = 0 if use_rows else indptr[hi]
     d = X.shape[1]
-    small = len(hw) > 0 and not opts  # compile-time
+    small = len(hw[0]) > 0 and not opts  # compile-time
     n_heads = hoff.shape[0] - 1
     kinds = np.zeros(3, np.int64)  # per small head: 0 frozen, 1 uniform, 2 attention
     for h in range(min(n_heads, 3)):

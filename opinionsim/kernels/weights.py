@@ -7,10 +7,10 @@ row with dropout or prior weights goes through :func:`attention_options`, which
 folds the coins and ``ln w`` into one pass over the scores and keeps the plain
 row's exp loop; with an entropy floor it also measures the row's entropy at its
 own temperature, and only a row below the floor (rare) is handed to
-:func:`option_weights`, which searches the floored temperature. Every function leaves ``buf[t] = exp(z_t)`` (the
-unnormalised weight of edge ``t``, 0 for a dropped tie or one outside the
-confidence) and returns ``Σ_t w_t z_t``, from which the row's entropy is
-``ln Σw − Σ w z / Σw``.
+:func:`option_weights`, which searches the floored temperature. Every function
+leaves ``buf[t] = exp(z_t)`` (the unnormalised weight of edge ``t``, 0 for a
+dropped tie or one outside the confidence) and returns ``Σ_t w_t z_t``, from
+which the row's entropy is ``ln Σw − Σ w z / Σw``.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def attention_options(buf, kept, zb, n, m, lw, lw0, key, step, drop, T, inv, flo
         total = 0.0
         hz = 0.0
         for t in range(n):
-            keep = kept[t] or not dropping
+            keep = kept[t] if dropping else True
             z = (buf[t] - m) * sc / dv if keep else 0.0
             w = exp_le0(z) if keep else 0.0
             buf[t] = w
@@ -107,13 +107,13 @@ def attention_options(buf, kept, zb, n, m, lw, lw0, key, step, drop, T, inv, flo
     # Loops without a reduction: the exp vectorises (a dropped tie's lane is masked to 0).
     if want_h:
         for t in range(n):
-            keep = kept[t] or not dropping
+            keep = kept[t] if dropping else True
             z = (buf[t] - m) * sc / dv
             buf[t] = exp_le0(z) if keep else 0.0
             zb[t] = z if keep else 0.0
     else:
         for t in range(n):
-            keep = kept[t] or not dropping
+            keep = kept[t] if dropping else True
             w = exp_le0((buf[t] - m) * sc / dv)
             buf[t] = w if keep else 0.0
     return 0.0, want_h, False
