@@ -267,7 +267,7 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx, 
                      indices, Q, K, V, X, p.att, p.upd, p.ref, p.bp, out)
     else:
         def task(c):
-            heads(ok, hk, bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q, K, V,
+            heads(r.hw, ok, hk, bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q, K, V,
                   X, p.att, p.upd, p.ref, p.bp, out)
 
     if task is not None:

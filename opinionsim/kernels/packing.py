@@ -32,7 +32,7 @@ import numpy as np
 import scipy.linalg
 
 from ..dynamics.affinities import AFFINITIES, COSINE, unit_rows
-from ..dynamics.weighting import ATTENTION, FROZEN, UNIFORM
+from ..dynamics.weighting import ATTENTION, BOUNDED, FROZEN, UNIFORM
 
 __all__ = ["Attend", "Update", "Heads", "Refresh", "ByProducts", "RuleArrays", "rule_arrays",
            "prepare", "readonly", "aligned_empty", "aligned_copy", "csr_structure"]
@@ -108,6 +108,13 @@ class RuleArrays:
         self.hmodes = readonly(np.zeros(0, np.int64)) if rule.head_modes is None else \
             readonly(np.array([{"attention": self.mode, "uniform": UNIFORM, "frozen": FROZEN}[m]
                                for m in modes], np.int64))
+        # Up to three heads of width 1 to 4 whose queries are as wide as their values: the heads
+        # kernel scores and sums them all in one pass, each width a compile-time constant
+        # (the length of a tuple; three empty ones: not this path).
+        small = not self.lean and len(widths) <= 3 and max(widths) <= 4 \
+            and qwidths == widths and self.mode != BOUNDED
+        self.hw = tuple((0.0,) * w for w in widths) + ((),) * (3 - len(widths)) if small \
+            else ((), (), ())
         self.aff = AFFINITIES[rule.affinity].kernel
         self.cosine = self.mode == ATTENTION and self.aff == COSINE
         salience = np.asarray(rule.salience, dtype=np.float64)

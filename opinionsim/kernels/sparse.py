@@ -14,10 +14,13 @@ the latest opinions):
 
 - :func:`lean`: one head over all dimensions (values the opinions or mapped);
   the query width (1 to 4) is a compile-time constant, so the column loops unroll;
-- :func:`heads`: any heads (several, partial, permuted, ablated or mapped).
+- :func:`heads`: any heads (several, partial, permuted, ablated or mapped); up
+  to three small heads of a plain rule are scored and summed in one pass.
 
-A row with ties dropped this tick, prior edge weights or an entropy floor goes
-through :func:`.weights.option_weights`; the plain row keeps its own loops.
+An attention row with ties dropped this tick, prior edge weights or an entropy
+floor goes through :func:`.weights.attention_options` (the rare row below its
+floor, and the other rules, through :func:`.weights.option_weights`); the plain
+row keeps its own loops.
 
 What they support is declared in :data:`SUPPORTS`; the dispatcher never sends
 them anything else.
@@ -33,7 +36,7 @@ from ..dynamics.affinities import DISTANCE, DOT, LOG_DISTANCE, LOG_DISTANCE_DELT
 from ..dynamics.weighting import ATTENTION, BOUNDED, FROZEN, UNIFORM
 from .intrinsics import exp_le0, jit, prefetch_row
 from .rows import finish_row, normalise_row, refresh_row, worse
-from .weights import draw_kept, option_weights
+from .weights import attention_options, draw_kept, option_weights
 
 __all__ = ["SUPPORTS", "lean", "heads"]
 
@@ -245,7 +248,14 @@ def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode,
                 # radius count.
                 for t in range(n):
                     buf[t] = 1.0 if math.sqrt(-buf[t]) <= confidence else 0.0
-        if opts:
+        if opts and mode == ATTENTION:
+            hz, sum_h, redo = attention_options(buf, kept, zb, n, m, lw, a, key, step, drop, T,
+                                                inv, floor, want_h)
+            if redo:  # below the entropy floor at T (rare): search the floored temperature
+                n_kept = _rescore(i, q0, q1, a, b, indices, Q, K, aff, drop, buf, kept)
+                hz = option_weights(buf, kept, n, n_kept, lw, a, lw.shape[0] > 0, mode, T,
+                                    floor, inv)
+        elif opts:
             sum_h = False
             n_kept = n
             if drop > 0.0:
@@ -281,6 +291,26 @@ def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode,
     # One call site: a second inlined copy of this loop slows the whole kernel down.
     total, zsum = _weighted_sums(a, n, indices, V, buf, v0, v1, res, zb, sum_h)
     return total, zsum if sum_h else hz
+
+
+@jit()
+def _rescore(i, q0, q1, a, b, indices, Q, K, aff, drop, buf, kept):
+    """An attention row's scores again (after :func:`.weights.attention_options` used up
+    ``buf``), and its kept ties (all, when nothing is dropped): their count. Out of line,
+    for the rare row that the entropy floor lifts."""
+    logd = aff == LOG_DISTANCE
+    dist = aff == DISTANCE or logd
+    scale = math.sqrt(q1 - q0) if aff == DOT else 1.0
+    _scores(0, i, q0, q1, a, b, 0, 0, indices, Q, K, K, dist, scale, 0, buf, logd)
+    n = b - a
+    if drop > 0.0:
+        n_kept = 0
+        for t in range(n):
+            n_kept += kept[t]
+        return n_kept
+    for t in range(n):
+        kept[t] = True
+    return n
 
 
 @jit(inline="always")
@@ -327,6 +357,193 @@ def _prefetch_order(r, order, indptr, indices, X, K):
         nxt = order[r + 2]
         for e in range(indptr[nxt], indptr[nxt + 1]):
             prefetch_row(K, indices[e])
+
+
+# ---- several small heads in one pass -------------------------------------------------------
+# ``hw`` holds three tuples whose lengths are the heads' widths (0: no such head), so the
+# column loops of each head unroll; :func:`heads` then reads each edge's speaker row once for
+# every head's score and once for every head's sums (see RuleArrays.hw for when it applies).
+
+@jit(inline="always")
+def _head_score(D, Q, K, i, j, c0, dist, logd, scale):
+    """The score of one edge for a head of width D (1 to 4) on columns c0 .. c0 + D."""
+    if dist:
+        diff = Q[i, c0] - K[j, c0]
+        s = diff * diff
+        if D >= 2:
+            diff = Q[i, c0 + 1] - K[j, c0 + 1]
+            s += diff * diff
+        if D >= 3:
+            diff = Q[i, c0 + 2] - K[j, c0 + 2]
+            s += diff * diff
+        if D >= 4:
+            diff = Q[i, c0 + 3] - K[j, c0 + 3]
+            s += diff * diff
+        if logd:
+            return -0.5 * math.log(s + LOG_DELTA2)
+        return -s
+    s = Q[i, c0] * K[j, c0]
+    if D >= 2:
+        s += Q[i, c0 + 1] * K[j, c0 + 1]
+    if D >= 3:
+        s += Q[i, c0 + 2] * K[j, c0 + 2]
+    if D >= 4:
+        s += Q[i, c0 + 3] * K[j, c0 + 3]
+    return s / scale
+
+
+@jit(inline="always")
+def _head_acc(D, w, V, j, c0, s0, s1, s2, s3):
+    s0 += w * V[j, c0]
+    if D >= 2:
+        s1 += w * V[j, c0 + 1]
+    if D >= 3:
+        s2 += w * V[j, c0 + 2]
+    if D >= 4:
+        s3 += w * V[j, c0 + 3]
+    return s0, s1, s2, s3
+
+
+@jit(inline="always")
+def _head_exp(sb, zs, n, m, inv, T, want_h):
+    """An attention head's scores sb[:n] to exp((s - m) / T) (z to zs when wanted).
+
+    The loops run over n rounded up to a multiple of 8 (the buffers are that long and
+    start as zeros; the lanes past n are never read): rows have a few edges, and the
+    scalar remainder of the vectorised exp would otherwise cost as much as its body.
+    """
+    n = (n + 7) & ~7
+    if want_h:
+        if inv > 0.0:
+            for t in range(n):
+                z = (sb[t] - m) * inv
+                zs[t] = z
+                sb[t] = exp_le0(z)
+        else:
+            for t in range(n):
+                z = (sb[t] - m) / T
+                zs[t] = z
+                sb[t] = exp_le0(z)
+    elif inv > 0.0:
+        for t in range(n):
+            sb[t] = exp_le0((sb[t] - m) * inv)
+    else:
+        for t in range(n):
+            sb[t] = exp_le0((sb[t] - m) / T)
+
+
+@jit(inline="always")
+def _head_out(D, i, X, soc, dst, c0, total, s0, s1, s2, s3):
+    """soc at the head's destinations: its sums over the total (the opinion when silent)."""
+    if total != 0.0:
+        soc[dst[c0]] = s0 / total
+        if D >= 2:
+            soc[dst[c0 + 1]] = s1 / total
+        if D >= 3:
+            soc[dst[c0 + 2]] = s2 / total
+        if D >= 4:
+            soc[dst[c0 + 3]] = s3 / total
+    else:
+        for t in range(c0, c0 + D):
+            soc[dst[t]] = X[i, dst[t]]
+
+
+@jit(inline="always")
+def _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, kinds, hoff, T, inv, prefetch,
+                 want_h, sb0, sb1, sb2, zs0, zs1, zs2, dst, soc):
+    """The social term of listener i under up to three small heads, into soc; returns the
+    summed entropy of its live heads and their number. ``kinds[h]``: 0 frozen, 1 uniform,
+    2 attention. The same arithmetic as :func:`_head_sums`, head by head."""
+    D0 = len(hw[0])
+    D1 = len(hw[1])
+    D2 = len(hw[2])
+    k0 = kinds[0]
+    k1 = kinds[1] if D1 > 0 else 0
+    k2 = kinds[2] if D2 > 0 else 0
+    c0 = hoff[0]
+    c1 = hoff[1] if D1 > 0 else 0
+    c2 = hoff[2] if D2 > 0 else 0
+    logd = aff == LOG_DISTANCE
+    dist = aff == DISTANCE or logd
+    dot = aff == DOT
+    n = b - a
+    m0 = -np.inf
+    m1 = -np.inf
+    m2 = -np.inf
+    scores = k0 == 2 or k1 == 2 or k2 == 2
+    for e in range(a, b):
+        if prefetch > 0:
+            _prefetch_ahead(indices, e, b, a2, b2, K)
+            if prefetch > 1:
+                _prefetch_ahead(indices, e, b, a2, b2, V)
+        if not scores:
+            continue
+        j = indices[e]
+        t = e - a
+        if k0 == 2:
+            s = _head_score(D0, Q, K, i, j, c0, dist, logd, math.sqrt(D0) if dot else 1.0)
+            sb0[t] = s
+            m0 = max(m0, s)
+        if D1 > 0 and k1 == 2:
+            s = _head_score(D1, Q, K, i, j, c1, dist, logd, math.sqrt(D1) if dot else 1.0)
+            sb1[t] = s
+            m1 = max(m1, s)
+        if D2 > 0 and k2 == 2:
+            s = _head_score(D2, Q, K, i, j, c2, dist, logd, math.sqrt(D2) if dot else 1.0)
+            sb2[t] = s
+            m2 = max(m2, s)
+    # Each head's exp loop over its own 1-D buffer vectorises (over sb[h, t] it does not).
+    if n > 0:
+        if k0 == 2:
+            _head_exp(sb0, zs0, n, m0, inv, T, want_h)
+        if D1 > 0 and k1 == 2:
+            _head_exp(sb1, zs1, n, m1, inv, T, want_h)
+        if D2 > 0 and k2 == 2:
+            _head_exp(sb2, zs2, n, m2, inv, T, want_h)
+    tot0 = 0.0
+    tot1 = 0.0
+    tot2 = 0.0
+    hz0 = 0.0
+    hz1 = 0.0
+    hz2 = 0.0
+    s00 = s01 = s02 = s03 = 0.0
+    s10 = s11 = s12 = s13 = 0.0
+    s20 = s21 = s22 = s23 = 0.0
+    for t in range(n):
+        j = indices[a + t]
+        if k0 != 0:
+            w = sb0[t] if k0 == 2 else 1.0
+            tot0 += w
+            if want_h and k0 == 2:
+                hz0 += w * zs0[t]
+            s00, s01, s02, s03 = _head_acc(D0, w, V, j, c0, s00, s01, s02, s03)
+        if D1 > 0 and k1 != 0:
+            w = sb1[t] if k1 == 2 else 1.0
+            tot1 += w
+            if want_h and k1 == 2:
+                hz1 += w * zs1[t]
+            s10, s11, s12, s13 = _head_acc(D1, w, V, j, c1, s10, s11, s12, s13)
+        if D2 > 0 and k2 != 0:
+            w = sb2[t] if k2 == 2 else 1.0
+            tot2 += w
+            if want_h and k2 == 2:
+                hz2 += w * zs2[t]
+            s20, s21, s22, s23 = _head_acc(D2, w, V, j, c2, s20, s21, s22, s23)
+    h_sum = 0.0
+    live = 0
+    if k0 != 0:
+        _head_out(D0, i, X, soc, dst, c0, tot0, s00, s01, s02, s03)
+        h_sum += entropy(tot0, hz0)
+        live += 1
+    if D1 > 0 and k1 != 0:
+        _head_out(D1, i, X, soc, dst, c1, tot1, s10, s11, s12, s13)
+        h_sum += entropy(tot1, hz1)
+        live += 1
+    if D2 > 0 and k2 != 0:
+        _head_out(D2, i, X, soc, dst, c2, tot2, s20, s21, s22, s23)
+        h_sum += entropy(tot2, hz2)
+        live += 1
+    return h_sum, live
 
 
 # ---- row kernels ---------------------------------------------------------------------------
@@ -417,9 +634,13 @@ def lean(dh, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, 
 
 
 @jit()
-def heads(ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, upd, ref, bp,
-          out):
-    """Like :func:`lean` for any heads (several, partial, permuted, ablated or mapped)."""
+def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, att, upd, ref,
+          bp, out):
+    """Like :func:`lean` for any heads (several, partial, permuted, ablated or mapped).
+
+    ``hw``: the widths of up to three small heads of a plain rule (see
+    :func:`_small_heads`), or three empty tuples: every head through :func:`_head_sums`.
+    """
     aff, mode, temps, invs, confidence, prefetch, lw, key, step, drop, floor, hmodes = att
     X0, step_size, stub, noise, eps, sphere, fixed = upd
     hoff, qoff, src, dst, covered = ref.heads
@@ -429,14 +650,28 @@ def heads(ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, 
     has_fixed = fixed.shape[0] > 0
     per_agent_t = temps.shape[0] > 1
     use_rows = rows.shape[0] > 0
-    buf = np.empty(_max_degree(lo, hi, rows, indptr))
+    # Rounded up to whole vectors of 8 and zeroed, for _head_exp's loops over whole vectors.
+    width = (_max_degree(lo, hi, rows, indptr) + 7) & ~7
+    buf = np.zeros(width)
     kept = np.empty(buf.shape[0], np.bool_)
-    zb = np.empty(buf.shape[0] if want_h else 0)
+    zb = np.zeros(buf.shape[0] if want_h else 0)
     res = np.empty(V.shape[1])
     soc = np.empty(X.shape[1])
     largest = 0.0
     end = 0 if use_rows else indptr[hi]
     d = X.shape[1]
+    small = len(hw[0]) > 0 and not opts  # compile-time
+    n_heads = hoff.shape[0] - 1
+    kinds = np.zeros(3, np.int64)  # per small head: 0 frozen, 1 uniform, 2 attention
+    for h in range(min(n_heads, 3)):
+        hmode = hmodes[h] if hmodes.shape[0] > 0 else mode
+        kinds[h] = 0 if hmode == FROZEN else (1 if hmode == UNIFORM else 2)
+    # One live head (the others frozen) is no cheaper in one pass: it keeps the generic path.
+    small = small and (kinds[0] > 0) + (kinds[1] > 0) + (kinds[2] > 0) >= 2
+    sb0 = np.zeros(buf.shape[0] if small else 0)  # small heads 1 and 2 score into these
+    sb1 = np.zeros(sb0.shape[0])
+    zs1 = np.zeros(zb.shape[0] if small else 0)
+    zs2 = np.zeros(zs1.shape[0])
     for r in range(lo, hi):
         i = rows[r] if use_rows else r
         if sequential:
@@ -455,7 +690,11 @@ def heads(ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, X, 
             soc[c] = X[i, c]
         h_sum = 0.0
         live = 0
-        for h in range(hoff.shape[0] - 1):
+        if small:
+            h_sum, live = _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, kinds,
+                                       hoff, T, inv, prefetch, want_h, buf, sb0, sb1, zb,
+                                       zs1, zs2, dst, soc)
+        for h in range(0 if small else n_heads):
             hmode = hmodes[h] if hmodes.shape[0] > 0 else mode
             if hmode == FROZEN:
                 continue

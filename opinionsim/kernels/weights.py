@@ -2,11 +2,15 @@
 weights, a per-agent temperature, an entropy floor (the compiled counterpart of
 :func:`opinionsim.dynamics.weighting.segment_softmax` and ``floor_temperature``).
 
-The plain case (no option) stays in the row kernels' own tight loops; a row with
-an option on is handed here. Every function leaves ``buf[t] = exp(z_t)`` (the
-unnormalised weight of edge ``t``, 0 for a dropped tie or one outside the
-confidence) and returns ``Σ_t w_t z_t``, from which the row's entropy is
-``ln Σw − Σ w z / Σw``.
+The plain case (no option) stays in the row kernels' own tight loops. An attention
+row with dropout or prior weights goes through :func:`attention_options`, which
+folds the coins and ``ln w`` into one pass over the scores and keeps the plain
+row's exp loop; with an entropy floor it also measures the row's entropy at its
+own temperature, and only a row below the floor (rare) is handed to
+:func:`option_weights`, which searches the floored temperature. Every function
+leaves ``buf[t] = exp(z_t)`` (the unnormalised weight of edge ``t``, 0 for a
+dropped tie or one outside the confidence) and returns ``Σ_t w_t z_t``, from
+which the row's entropy is ``ln Σw − Σ w z / Σw``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ from ..dynamics.weighting import (
 )
 from .intrinsics import edge_uniform, exp_le0, jit
 
-__all__ = ["draw_kept", "option_weights", "uniform_prior_weights"]
+__all__ = ["attention_options", "draw_kept", "option_weights", "uniform_prior_weights"]
+
+#: A row whose entropy at its own temperature exceeds the floor by this much keeps it without
+#: the search (the reference's entropy there differs by rounding only, ~1e-15).
+FLOOR_MARGIN = 1e-9
 
 
 @jit(inline="always")
@@ -37,6 +45,78 @@ def draw_kept(key, step, first, n, drop, kept):
         kept[t] = keep
         count += keep
     return count
+
+
+@jit(inline="always")
+def attention_options(buf, kept, zb, n, m, lw, lw0, key, step, drop, T, inv, floor, want_h):
+    """Attention weights of one row with dropout, prior weights or an entropy floor, in place.
+
+    ``buf[:n]`` holds the scores and ``m`` their maximum; edge ``t`` is edge
+    ``lw0 + t`` of the structure (its coin and its ``lw``). One pass draws the
+    coins (``kept``), folds ``ln w`` in (``buf[t] = s/T + ln w``, as the
+    reference) and takes the maximum over the kept edges; the next leaves
+    ``buf[t] = exp(z_t)`` (0 for a dropped tie) and ``zb[t] = z_t`` when
+    ``want_h``. Returns ``(hz, sum_h, redo)``: ``sum_h`` says that ``Σ w z``
+    is left to the weighted sums (over ``zb``), else it is ``hz``; ``redo``
+    that the row is below its entropy floor at ``T``: the caller recomputes
+    its scores and hands it to :func:`option_weights` (``kept`` then holds
+    the coins when ``drop > 0``).
+    """
+    weighted = lw.shape[0] > 0
+    dropping = drop > 0.0
+    n_kept = n
+    if dropping:
+        # The coins in a loop of their own: integer arithmetic only, so it vectorises.
+        n_kept = draw_kept(key, step, lw0, n, drop, kept)
+        if n_kept == 0:  # silent: every tie dropped
+            for t in range(n):
+                buf[t] = 0.0
+            return 0.0, False, False
+    if dropping or weighted:
+        mk = -np.inf
+        for t in range(n):
+            keep = kept[t] if dropping else True
+            x = buf[t]
+            if weighted:
+                x = (x * inv if inv > 0.0 else x / T) + lw[lw0 + t]
+                buf[t] = x
+            if keep and x > mk:
+                mk = x
+        m = mk
+    # z = (buf - max) * sc / dv: one of the two factors is 1 (exact), so z is the reference's
+    # (s - max) / T, (s - max) * (1/T) where that is exact, or the weighted logit minus its max.
+    sc = 1.0 if weighted or not inv > 0.0 else inv
+    dv = T if sc == 1.0 and not weighted else 1.0
+    if floor > 0.0 and n_kept >= 2 and T < np.inf:
+        # The row's entropy at its own T on the way (a scalar loop: its sums do not vectorise).
+        total = 0.0
+        hz = 0.0
+        for t in range(n):
+            keep = kept[t] if dropping else True
+            z = (buf[t] - m) * sc / dv if keep else 0.0
+            w = exp_le0(z) if keep else 0.0
+            buf[t] = w
+            if want_h:
+                zb[t] = z
+            total += w
+            hz += w * z
+        H = math.log(total) - hz / total
+        if not H >= floor * math.log(n_kept) + FLOOR_MARGIN:
+            return 0.0, False, True
+        return hz, False, False
+    # Loops without a reduction: the exp vectorises (a dropped tie's lane is masked to 0).
+    if want_h:
+        for t in range(n):
+            keep = kept[t] if dropping else True
+            z = (buf[t] - m) * sc / dv
+            buf[t] = exp_le0(z) if keep else 0.0
+            zb[t] = z if keep else 0.0
+    else:
+        for t in range(n):
+            keep = kept[t] if dropping else True
+            w = exp_le0((buf[t] - m) * sc / dv)
+            buf[t] = w if keep else 0.0
+    return 0.0, want_h, False
 
 
 @jit()
