@@ -24,6 +24,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import _random, metrics
@@ -58,7 +60,7 @@ def _moments(model):
 def mean_opinion(model):
     """Mean opinion: the signed mean for dim == 1, the norm of the mean vector otherwise."""
     m = _moments(model)[0]
-    return float(m[0]) if model.dim == 1 else float(np.linalg.norm(m))
+    return float(m[0]) if model.dim == 1 else math.sqrt(float(m @ m))
 
 
 def variance(model):
