@@ -34,6 +34,12 @@ from ._errors import OpinionSimError
 __all__ = ["REPORTERS", "DEFAULT_REPORTERS", "build_reporters"]
 
 
+#: From this many agents on, the mean, variance and step entropy are read by compiled code
+#: (:mod:`opinionsim.kernels.stats`); below, numpy costs microseconds more per record, and a
+#: run of the default sweep (1000 agents, read once) compiles nothing for them.
+COMPILED_ROWS = 4096
+
+
 def _moments(model):
     """Column means and the total variance of the current opinions, one pass, once per state."""
     X = model.opinions
@@ -42,7 +48,7 @@ def _moments(model):
         return hit[1]
     from . import kernels
 
-    if kernels.enabled():
+    if X.shape[0] >= COMPILED_ROWS and kernels.enabled():
         # Compiled, in place: numpy's version allocates and pages in an N x dim temporary
         # (X - mean) per call, a fifth of the step's time at N = 1e6.
         mean, var = kernels.stats.moments(X)
@@ -179,7 +185,7 @@ def step_attention_entropy(model):
         cached = model._log_sizes = (key, log_sizes())
     from . import kernels
 
-    if kernels.enabled():
+    if len(H) >= COMPILED_ROWS and kernels.enabled():
         return float(kernels.stats.mean_finite_ratio(H, cached[1]))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = H / cached[1]

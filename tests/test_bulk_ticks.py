@@ -1,4 +1,4 @@
-"""Unobserved stretches of attention steps run in one compiled call (kernels.attention_run):
+"""Unobserved stretches of attention steps run without per-step Python (kernels.attention_run):
 the same bits as step by step, and the same error at the same step."""
 
 import networkx as nx

@@ -56,8 +56,13 @@ def test_mean_finite_ratio_skips_what_is_not_finite():
 
 
 def test_reporters_agree_with_and_without_kernels():
-    A = dict(n_agents=300, dim=3, temperature=0.4, seed=5,
-             reporters=["mean_opinion", "variance", "step_attention_entropy"])
+    import networkx as nx
+
+    from opinionsim.reporters import COMPILED_ROWS
+
+    n = COMPILED_ROWS + 10  # the compiled reductions read it
+    A = dict(graph=nx.watts_strogatz_graph(n, 6, 0.1, seed=1), dim=3, temperature=0.4,
+             seed=5, reporters=["mean_opinion", "variance", "step_attention_entropy"])
     fast = OpinionModel(**A)
     fast.run(5)
     with kernels.disabled():

@@ -36,6 +36,8 @@ array([1., 0., 0.])
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..engine import CompleteGraph
@@ -365,7 +367,17 @@ def linear_run(X, X0, adjacency, rule, n_steps, weighted):
 
 
 def attention_run(X, X0, adjacency, rule, n_ticks, ctx, want_entropy=False):
-    """Up to ``n_ticks`` synchronous ticks of an attention rule in one compiled call.
+    """Up to ``n_ticks`` synchronous ticks of an attention rule, with no Python between them
+    but a loop.
+
+    A small network's tick is over in tens of microseconds, and the Python around
+    it (packing the arguments, numba's dispatch on their types, the model's
+    bookkeeping) cost as much again: the default sweep's 200-step runs of 1000
+    agents spent a third of their time there. This packs the arguments once and
+    calls the row kernel's compiled entry point (found once from their types)
+    tick after tick between two buffers, on the calling thread: the kernel the
+    per-step path runs, on the same arguments, so the opinions are the same
+    bits, and nothing new to compile.
 
     Returns ``(opinions, ticks done, largest squared change of the last tick
     done)``, or None when the per-step path must run: the rule derives queries,
@@ -373,13 +385,11 @@ def attention_run(X, X0, adjacency, rule, n_ticks, ctx, want_entropy=False):
     or unit keys), draws per tick (noise, dropout), or a tick would run on
     several threads (:data:`MIN_PARALLEL_WORK`). Fewer ticks are done when one
     makes an opinion non-finite (the per-step path reruns it and names the
-    agent). Bit for bit what that many separate ticks give (see :mod:`.bulk`).
-    ``want_entropy``: whether the per-step path computes the attention entropy on
-    the side; the ticks here do too (and drop it), so that both run one compiled
-    kernel rather than two (a second costs ~15 s to compile on a fresh machine).
+    agent). ``want_entropy``: whether the per-step path computes the attention
+    entropy on the side; the ticks here do too (and drop it), so that both run
+    one compiled kernel rather than two (a second costs ~10 s to compile on a
+    fresh machine).
     """
-    from .bulk import lean_ticks
-
     if n_ticks < 1 or unsupported("synchronous", X, X0, adjacency, rule, None) is not None \
             or isinstance(adjacency, CompleteGraph):
         return None
@@ -399,10 +409,21 @@ def attention_run(X, X0, adjacency, rule, n_ticks, ctx, want_entropy=False):
                 sequential=False, dense=False)
     ok = (0.0,) if r.floor > 0.0 or len(p.att.lw) > 0 else ()
     hk = (0.0,) if want_entropy else ()
-    done, largest = lean_ticks(int(n_ticks), r.dh, ok, hk, np.int64(0), np.int64(n), _NO_ROWS,
-                               False, 0, indptr_ro, indices_ro, Xa, Xb, a, b, p.att, p.upd,
-                               p.ref, p.bp)
-    return (a if done % 2 == 0 else b), int(done), float(largest)
+    # The arguments _advance passes for one synchronous chunk of every row.
+    args = [r.dh, ok, hk, np.int64(0), np.int64(n), _NO_ROWS, False, 0, indptr_ro, indices_ro,
+            Xa, Xa, Xa, Xa, p.att, p.upd, p.ref, p.bp, b]
+    tick = lean.compile(tuple(lean.typeof_pyval(v) for v in args))
+    largest = 0.0
+    for s in range(int(n_ticks)):
+        # Tick s reads the buffer tick s - 1 wrote and writes the other.
+        src, args[18] = (Xa, b) if s % 2 == 0 else (Xb, a)
+        args[10] = args[11] = args[12] = args[13] = src
+        tick(*args)
+        change = float(p.bp.largest[0])
+        if not math.isfinite(change):
+            return (a if s % 2 == 0 else b), s, change
+        largest = change
+    return (a if n_ticks % 2 == 0 else b), int(n_ticks), largest
 
 
 def precompile(dims=(2,)):
@@ -429,7 +450,7 @@ def precompile(dims=(2,)):
     ring.indices = ring.indices.astype(np.int32)
     ring.indptr = ring.indptr.astype(np.int32)
     for dim in dims:
-        # A sweep's run: unobserved steps in one call (kernels.bulk), then the last step.
+        # A sweep's run: unobserved steps through attention_run, then the last step.
         model = OpinionModel(graph=ring, dim=int(dim), affinity="distance", include_self=False,
                              seed=0, reporters=["step_attention_entropy"], record_every=3)
         model.run(3)
