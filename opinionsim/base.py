@@ -237,9 +237,11 @@ class BaseModel(mesa.Model):
                 raise OpinionSimError(f"{name} == {value!r}, must be an integer >= 1.")
         steps_run = 0
         while steps_run < max_steps:
-            for _ in range(min(int(check_every), int(max_steps) - steps_run)):
-                self.step()
-                steps_run += 1
+            # run(), not a loop of step(): the steps between two checks that nothing records
+            # may then go in bulk (bit for bit the same; see _run_quietly).
+            stretch = min(int(check_every), int(max_steps) - steps_run)
+            self.run(stretch)
+            steps_run += stretch
             if condition(self):
                 return steps_run, True
         return steps_run, False

@@ -95,3 +95,24 @@ def test_the_bulk_call_stops_before_a_non_finite_tick():
                                                  m.context(1))
     assert ticks == 0 and not np.isfinite(largest)
     np.testing.assert_array_equal(new, X0)  # the state before the tick that failed
+
+
+def test_run_until_checks_at_the_same_steps_and_states(monkeypatch):
+    from opinionsim.conditions import max_change
+
+    calls = []
+    run = _kernels.attention_run
+    monkeypatch.setattr(_kernels, "attention_run",
+                        lambda *a: calls.append(a[4]) or run(*a))
+    bulk, stepped = _pair({"temperature": 0.3})
+    done = bulk.run_until(max_change(1e-3), max_steps=400, check_every=7)
+    assert calls and set(calls) == {6}  # each stretch between two checks but its last step
+    steps, condition = 0, max_change(1e-3)
+    while steps < 400:
+        for _ in range(min(7, 400 - steps)):
+            stepped.step()
+            steps += 1
+        if condition(stepped):
+            break
+    assert done == (steps, condition(stepped))
+    np.testing.assert_array_equal(bulk.opinions, stepped.opinions)
