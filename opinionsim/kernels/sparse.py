@@ -449,17 +449,17 @@ def _head_out(D, i, X, soc, dst, c0, total, s0, s1, s2, s3):
 
 
 @jit(inline="always")
-def _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, kinds, hoff, T, inv, prefetch,
+def _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, hoff, T, inv, prefetch,
                  want_h, sb0, sb1, sb2, zs0, zs1, zs2, dst, soc):
     """The social term of listener i under up to three small heads, into soc; returns the
-    summed entropy of its live heads and their number. ``kinds[h]``: 0 frozen, 1 uniform,
-    2 attention. The same arithmetic as :func:`_head_sums`, head by head."""
+    summed entropy of its live heads and their number. ``len(hw[3 + h])``: head h's kind,
+    0 frozen, 1 uniform, 2 attention. The same arithmetic as :func:`_head_sums`, head by head."""
     D0 = len(hw[0])
     D1 = len(hw[1])
     D2 = len(hw[2])
-    k0 = kinds[0]
-    k1 = kinds[1] if D1 > 0 else 0
-    k2 = kinds[2] if D2 > 0 else 0
+    k0 = len(hw[3])
+    k1 = len(hw[4])
+    k2 = len(hw[5])
     c0 = hoff[0]
     c1 = hoff[1] if D1 > 0 else 0
     c2 = hoff[2] if D2 > 0 else 0
@@ -660,14 +660,9 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
     largest = 0.0
     end = 0 if use_rows else indptr[hi]
     d = X.shape[1]
-    small = len(hw[0]) > 0 and not opts  # compile-time
+    # Compile-time (packing leaves one live head, no cheaper in one pass, on the generic path).
+    small = len(hw[0]) > 0 and not opts
     n_heads = hoff.shape[0] - 1
-    kinds = np.zeros(3, np.int64)  # per small head: 0 frozen, 1 uniform, 2 attention
-    for h in range(min(n_heads, 3)):
-        hmode = hmodes[h] if hmodes.shape[0] > 0 else mode
-        kinds[h] = 0 if hmode == FROZEN else (1 if hmode == UNIFORM else 2)
-    # One live head (the others frozen) is no cheaper in one pass: it keeps the generic path.
-    small = small and (kinds[0] > 0) + (kinds[1] > 0) + (kinds[2] > 0) >= 2
     sb0 = np.zeros(buf.shape[0] if small else 0)  # small heads 1 and 2 score into these
     sb1 = np.zeros(sb0.shape[0])
     zs1 = np.zeros(zb.shape[0] if small else 0)
@@ -691,8 +686,7 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
         h_sum = 0.0
         live = 0
         if small:
-            h_sum, live = _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, kinds,
-                                       hoff, T, inv, prefetch, want_h, buf, sb0, sb1, zb,
+            h_sum, live = _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, hoff, T, inv, prefetch, want_h, buf, sb0, sb1, zb,
                                        zs1, zs2, dst, soc)
         for h in range(0 if small else n_heads):
             hmode = hmodes[h] if hmodes.shape[0] > 0 else mode
