@@ -365,30 +365,38 @@ def _prefetch_order(r, order, indptr, indices, X, K):
 # every head's score and once for every head's sums (see RuleArrays.hw for when it applies).
 
 @jit(inline="always")
-def _head_score(D, Q, K, i, j, c0, dist, logd, scale):
+def _head_query(D, Q, i, c0):
+    """Listener i's query for a head of width D on columns c0 .. c0 + D (0 past D), read
+    once per row: the score buffers' stores could alias Q, so it would be reloaded per edge."""
+    return (Q[i, c0], Q[i, c0 + 1] if D >= 2 else 0.0, Q[i, c0 + 2] if D >= 3 else 0.0,
+            Q[i, c0 + 3] if D >= 4 else 0.0)
+
+
+@jit(inline="always")
+def _head_score(D, q, K, j, c0, dist, logd, scale):
     """The score of one edge for a head of width D (1 to 4) on columns c0 .. c0 + D."""
     if dist:
-        diff = Q[i, c0] - K[j, c0]
+        diff = q[0] - K[j, c0]
         s = diff * diff
         if D >= 2:
-            diff = Q[i, c0 + 1] - K[j, c0 + 1]
+            diff = q[1] - K[j, c0 + 1]
             s += diff * diff
         if D >= 3:
-            diff = Q[i, c0 + 2] - K[j, c0 + 2]
+            diff = q[2] - K[j, c0 + 2]
             s += diff * diff
         if D >= 4:
-            diff = Q[i, c0 + 3] - K[j, c0 + 3]
+            diff = q[3] - K[j, c0 + 3]
             s += diff * diff
         if logd:
             return -0.5 * math.log(s + LOG_DELTA2)
         return -s
-    s = Q[i, c0] * K[j, c0]
+    s = q[0] * K[j, c0]
     if D >= 2:
-        s += Q[i, c0 + 1] * K[j, c0 + 1]
+        s += q[1] * K[j, c0 + 1]
     if D >= 3:
-        s += Q[i, c0 + 2] * K[j, c0 + 2]
+        s += q[2] * K[j, c0 + 2]
     if D >= 4:
-        s += Q[i, c0 + 3] * K[j, c0 + 3]
+        s += q[3] * K[j, c0 + 3]
     return s / scale
 
 
@@ -471,6 +479,12 @@ def _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, hoff, T, inv, pr
     m1 = -np.inf
     m2 = -np.inf
     scores = k0 == 2 or k1 == 2 or k2 == 2
+    q0 = _head_query(D0, Q, i, c0)
+    q1 = _head_query(D1, Q, i, c1) if D1 > 0 else q0
+    q2 = _head_query(D2, Q, i, c2) if D2 > 0 else q0
+    sc0 = math.sqrt(D0) if dot else 1.0
+    sc1 = math.sqrt(D1) if dot else 1.0
+    sc2 = math.sqrt(D2) if dot else 1.0
     for e in range(a, b):
         if prefetch > 0:
             _prefetch_ahead(indices, e, b, a2, b2, K)
@@ -481,15 +495,15 @@ def _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, hoff, T, inv, pr
         j = indices[e]
         t = e - a
         if k0 == 2:
-            s = _head_score(D0, Q, K, i, j, c0, dist, logd, math.sqrt(D0) if dot else 1.0)
+            s = _head_score(D0, q0, K, j, c0, dist, logd, sc0)
             sb0[t] = s
             m0 = max(m0, s)
         if D1 > 0 and k1 == 2:
-            s = _head_score(D1, Q, K, i, j, c1, dist, logd, math.sqrt(D1) if dot else 1.0)
+            s = _head_score(D1, q1, K, j, c1, dist, logd, sc1)
             sb1[t] = s
             m1 = max(m1, s)
         if D2 > 0 and k2 == 2:
-            s = _head_score(D2, Q, K, i, j, c2, dist, logd, math.sqrt(D2) if dot else 1.0)
+            s = _head_score(D2, q2, K, j, c2, dist, logd, sc2)
             sb2[t] = s
             m2 = max(m2, s)
     # Each head's exp loop over its own 1-D buffer vectorises (over sb[h, t] it does not).
