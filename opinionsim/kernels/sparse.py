@@ -716,7 +716,26 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
             live += 1
         if want_h:
             entropy_out[i] = h_sum / live if live > 0 else np.nan
-        change = finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere, out)
+        if sphere:
+            change = finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere,
+                                out)
+        else:
+            # finish_row spelled out (as in lean): measurably faster here.
+            s = stub[i] if stub.shape[0] > 1 else stub[0]
+            change = 0.0
+            for c in range(d):
+                x = X[i, c]
+                v = x
+                if covered[c]:
+                    v = x + step_size * (soc[c] - x)
+                    if s != 0.0:
+                        v = s * X0[i, c] + (1.0 - s) * v
+                    if noise > 0.0:
+                        v += noise * eps[i, c]
+                change += (v - x) * (v - x)
+                soc[c] = v
+            for c in range(d):
+                out[i, c] = soc[c]
         largest = worse(change, largest)
         if sequential:
             refresh_row(i, X, ref)
