@@ -171,3 +171,14 @@ def test_a_row_whose_every_tie_is_dropped_keeps_its_opinion(activation):
         silent_rows = [3] + [i for i in range(n) if i != 3 and np.all(fast[i] == X[i])]
         assert len(silent_rows) > 1  # some rows lost every tie this tick
         np.testing.assert_array_equal(fast[3], X[3])
+
+
+@pytest.mark.parametrize("modes", [("attention", "frozen", "attention"),
+                                   ("uniform", "attention", "frozen"),
+                                   ("uniform", "uniform", "attention")])
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+def test_small_heads_of_every_kind_match_the_reference(modes, activation):
+    # The one-pass path compiles each mix of head kinds (frozen, uniform, attention) apart.
+    for seed, affinity in zip(range(3), ("dot", "distance", "cosine")):
+        compare(seed, activation, {"temperature": 0.25, "step_size": 0.7, "affinity": affinity,
+                                   "heads": [[0], [1], [2]], "head_modes": modes}, False)

@@ -365,30 +365,38 @@ def _prefetch_order(r, order, indptr, indices, X, K):
 # every head's score and once for every head's sums (see RuleArrays.hw for when it applies).
 
 @jit(inline="always")
-def _head_score(D, Q, K, i, j, c0, dist, logd, scale):
+def _head_query(D, Q, i, c0):
+    """Listener i's query for a head of width D on columns c0 .. c0 + D (0 past D), read
+    once per row: the score buffers' stores could alias Q, so it would be reloaded per edge."""
+    return (Q[i, c0], Q[i, c0 + 1] if D >= 2 else 0.0, Q[i, c0 + 2] if D >= 3 else 0.0,
+            Q[i, c0 + 3] if D >= 4 else 0.0)
+
+
+@jit(inline="always")
+def _head_score(D, q, K, j, c0, dist, logd, scale):
     """The score of one edge for a head of width D (1 to 4) on columns c0 .. c0 + D."""
     if dist:
-        diff = Q[i, c0] - K[j, c0]
+        diff = q[0] - K[j, c0]
         s = diff * diff
         if D >= 2:
-            diff = Q[i, c0 + 1] - K[j, c0 + 1]
+            diff = q[1] - K[j, c0 + 1]
             s += diff * diff
         if D >= 3:
-            diff = Q[i, c0 + 2] - K[j, c0 + 2]
+            diff = q[2] - K[j, c0 + 2]
             s += diff * diff
         if D >= 4:
-            diff = Q[i, c0 + 3] - K[j, c0 + 3]
+            diff = q[3] - K[j, c0 + 3]
             s += diff * diff
         if logd:
             return -0.5 * math.log(s + LOG_DELTA2)
         return -s
-    s = Q[i, c0] * K[j, c0]
+    s = q[0] * K[j, c0]
     if D >= 2:
-        s += Q[i, c0 + 1] * K[j, c0 + 1]
+        s += q[1] * K[j, c0 + 1]
     if D >= 3:
-        s += Q[i, c0 + 2] * K[j, c0 + 2]
+        s += q[2] * K[j, c0 + 2]
     if D >= 4:
-        s += Q[i, c0 + 3] * K[j, c0 + 3]
+        s += q[3] * K[j, c0 + 3]
     return s / scale
 
 
@@ -449,17 +457,17 @@ def _head_out(D, i, X, soc, dst, c0, total, s0, s1, s2, s3):
 
 
 @jit(inline="always")
-def _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, kinds, hoff, T, inv, prefetch,
+def _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, hoff, T, inv, prefetch,
                  want_h, sb0, sb1, sb2, zs0, zs1, zs2, dst, soc):
     """The social term of listener i under up to three small heads, into soc; returns the
-    summed entropy of its live heads and their number. ``kinds[h]``: 0 frozen, 1 uniform,
-    2 attention. The same arithmetic as :func:`_head_sums`, head by head."""
+    summed entropy of its live heads and their number. ``len(hw[3 + h])``: head h's kind,
+    0 frozen, 1 uniform, 2 attention. The same arithmetic as :func:`_head_sums`, head by head."""
     D0 = len(hw[0])
     D1 = len(hw[1])
     D2 = len(hw[2])
-    k0 = kinds[0]
-    k1 = kinds[1] if D1 > 0 else 0
-    k2 = kinds[2] if D2 > 0 else 0
+    k0 = len(hw[3])
+    k1 = len(hw[4])
+    k2 = len(hw[5])
     c0 = hoff[0]
     c1 = hoff[1] if D1 > 0 else 0
     c2 = hoff[2] if D2 > 0 else 0
@@ -471,6 +479,12 @@ def _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, kinds, hoff, T, 
     m1 = -np.inf
     m2 = -np.inf
     scores = k0 == 2 or k1 == 2 or k2 == 2
+    q0 = _head_query(D0, Q, i, c0)
+    q1 = _head_query(D1, Q, i, c1) if D1 > 0 else q0
+    q2 = _head_query(D2, Q, i, c2) if D2 > 0 else q0
+    sc0 = math.sqrt(D0) if dot else 1.0
+    sc1 = math.sqrt(D1) if dot else 1.0
+    sc2 = math.sqrt(D2) if dot else 1.0
     for e in range(a, b):
         if prefetch > 0:
             _prefetch_ahead(indices, e, b, a2, b2, K)
@@ -481,15 +495,15 @@ def _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, kinds, hoff, T, 
         j = indices[e]
         t = e - a
         if k0 == 2:
-            s = _head_score(D0, Q, K, i, j, c0, dist, logd, math.sqrt(D0) if dot else 1.0)
+            s = _head_score(D0, q0, K, j, c0, dist, logd, sc0)
             sb0[t] = s
             m0 = max(m0, s)
         if D1 > 0 and k1 == 2:
-            s = _head_score(D1, Q, K, i, j, c1, dist, logd, math.sqrt(D1) if dot else 1.0)
+            s = _head_score(D1, q1, K, j, c1, dist, logd, sc1)
             sb1[t] = s
             m1 = max(m1, s)
         if D2 > 0 and k2 == 2:
-            s = _head_score(D2, Q, K, i, j, c2, dist, logd, math.sqrt(D2) if dot else 1.0)
+            s = _head_score(D2, q2, K, j, c2, dist, logd, sc2)
             sb2[t] = s
             m2 = max(m2, s)
     # Each head's exp loop over its own 1-D buffer vectorises (over sb[h, t] it does not).
@@ -660,14 +674,9 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
     largest = 0.0
     end = 0 if use_rows else indptr[hi]
     d = X.shape[1]
-    small = len(hw[0]) > 0 and not opts  # compile-time
+    # Compile-time (packing leaves one live head, no cheaper in one pass, on the generic path).
+    small = len(hw[0]) > 0 and not opts
     n_heads = hoff.shape[0] - 1
-    kinds = np.zeros(3, np.int64)  # per small head: 0 frozen, 1 uniform, 2 attention
-    for h in range(min(n_heads, 3)):
-        hmode = hmodes[h] if hmodes.shape[0] > 0 else mode
-        kinds[h] = 0 if hmode == FROZEN else (1 if hmode == UNIFORM else 2)
-    # One live head (the others frozen) is no cheaper in one pass: it keeps the generic path.
-    small = small and (kinds[0] > 0) + (kinds[1] > 0) + (kinds[2] > 0) >= 2
     sb0 = np.zeros(buf.shape[0] if small else 0)  # small heads 1 and 2 score into these
     sb1 = np.zeros(sb0.shape[0])
     zs1 = np.zeros(zb.shape[0] if small else 0)
@@ -691,8 +700,7 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
         h_sum = 0.0
         live = 0
         if small:
-            h_sum, live = _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, kinds,
-                                       hoff, T, inv, prefetch, want_h, buf, sb0, sb1, zb,
+            h_sum, live = _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, hoff, T, inv, prefetch, want_h, buf, sb0, sb1, zb,
                                        zs1, zs2, dst, soc)
         for h in range(0 if small else n_heads):
             hmode = hmodes[h] if hmodes.shape[0] > 0 else mode
@@ -708,7 +716,26 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
             live += 1
         if want_h:
             entropy_out[i] = h_sum / live if live > 0 else np.nan
-        change = finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere, out)
+        if sphere:
+            change = finish_row(i, X, soc, covered, X0, step_size, stub, noise, eps, sphere,
+                                out)
+        else:
+            # finish_row spelled out (as in lean): measurably faster here.
+            s = stub[i] if stub.shape[0] > 1 else stub[0]
+            change = 0.0
+            for c in range(d):
+                x = X[i, c]
+                v = x
+                if covered[c]:
+                    v = x + step_size * (soc[c] - x)
+                    if s != 0.0:
+                        v = s * X0[i, c] + (1.0 - s) * v
+                    if noise > 0.0:
+                        v += noise * eps[i, c]
+                change += (v - x) * (v - x)
+                soc[c] = v
+            for c in range(d):
+                out[i, c] = soc[c]
         largest = worse(change, largest)
         if sequential:
             refresh_row(i, X, ref)
