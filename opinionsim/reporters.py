@@ -40,12 +40,25 @@ __all__ = ["REPORTERS", "DEFAULT_REPORTERS", "build_reporters"]
 COMPILED_ROWS = 4096
 
 
-def _moments(model):
-    """Column means and the total variance of the current opinions, one pass, once per state."""
-    X = model.opinions
-    hit = getattr(model, "_moments_cache", None)
+def _per_state(model, name, compute):
+    """``compute(model)``, once per state: two reporters reading it in one record share it.
+    A step installs a new opinions array (never one changed in place), so its identity
+    marks the state."""
+    hit = getattr(model, name, None)
     if hit is not None and hit[0] is model._X:
         return hit[1]
+    value = compute(model)
+    setattr(model, name, (model._X, value))
+    return value
+
+
+def _moments(model):
+    """Column means and the total variance of the current opinions, once per state."""
+    return _per_state(model, "_moments_cache", _compute_moments)
+
+
+def _compute_moments(model):
+    X = model.opinions
     from . import kernels
 
     if X.shape[0] >= COMPILED_ROWS and kernels.enabled():
@@ -59,7 +72,6 @@ def _moments(model):
         mean = (np.ones(X.shape[0]) @ X) / X.shape[0]
         centred = X - mean
         value = (mean, float(np.einsum("ij,ij->", centred, centred)) / X.shape[0])
-    model._moments_cache = (model._X, value)
     return value
 
 
@@ -235,12 +247,8 @@ CLUSTER_TOL = metrics.CLUSTER_TOL
 
 def _clusters(model):
     """``opinion_clusters`` of the current opinions, once per state (two reporters read it)."""
-    hit = getattr(model, "_clusters_cache", None)
-    if hit is not None and hit[0] is model._X:
-        return hit[1]
-    labels = metrics.opinion_clusters(model.opinions, tol=CLUSTER_TOL)
-    model._clusters_cache = (model._X, labels)
-    return labels
+    return _per_state(model, "_clusters_cache",
+                      lambda m: metrics.opinion_clusters(m.opinions, tol=CLUSTER_TOL))
 
 
 def n_clusters(model):
