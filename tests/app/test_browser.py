@@ -100,15 +100,23 @@ def _wait_for_step(page, at_least, timeout=60):
 def _slide(box, key, value, label, *, most=100):
     """Press ``key`` on the slider in ``box`` until the slider itself is at ``value``, then
     wait for the server to show ``label``. The slider's own position is read, not the label,
-    which follows each press a round trip later."""
+    which follows each press a round trip later; and each press waits for that round trip
+    (the label to change) before the next: on a loaded machine, presses that outran the
+    server were undone by its late echoes and pressed again, overshooting to the end."""
     from playwright.sync_api import expect
 
     thumb = box.get_by_role("slider")
+    shown = box.locator("label").first
     for _ in range(most):
         if abs(float(thumb.get_attribute("aria-valuenow")) - value) < 1e-6:
             break
+        before = shown.text_content()
         thumb.press(key)
-    expect(box.locator("label").first).to_have_text(label)
+        try:
+            expect(shown).not_to_have_text(before, timeout=10_000)
+        except AssertionError:
+            pass  # a press that changed nothing the label shows; the position decides
+    expect(shown).to_have_text(label)
 
 
 def _pixels(page, name):
