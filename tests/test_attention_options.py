@@ -19,6 +19,7 @@ from opinionsim.dynamics.influence import Context
 from opinionsim.engine import CompleteGraph
 from opinionsim.interventions import AblateHead, SetSource, SetTemperature
 from opinionsim.metrics import attention_entropy
+from kernel_cases import activation_plan
 
 INF = float("inf")
 DATA = Path(__file__).parent / "data" / "release_0_1_trajectories.npz"
@@ -127,11 +128,7 @@ def tick(seed, options, activation, affinity, rule_name="attention", complete=Fa
     ctx = Context(step=7, edge_key=123456789, weighted=weighted, source_opinions=sources,
                   source_salience=1.5)
     eps = rng.standard_normal(X.shape)
-    plan = {}
-    if activation == "random_sequential":
-        plan["order"] = rng.permutation(n)
-    elif activation == "random_async":
-        plan["active"] = rng.random(n) < 0.5
+    plan = activation_plan(activation, rng, n)
     with kernels.disabled():
         ref = ACTIVATIONS[activation].reference(X, X, adj, rule, eps, ctx, **plan)
     side = {"entropy": None}

@@ -11,6 +11,7 @@ from opinionsim.dynamics import UpdateRule
 from opinionsim.dynamics.activation import ACTIVATIONS
 from opinionsim.dynamics.influence import Context
 from opinionsim.engine import CompleteGraph
+from kernel_cases import activation_plan
 
 # (maps, sources?, keys salient or clipped?): one of each layout packing.py makes.
 LAYOUTS = {
@@ -60,11 +61,7 @@ def layout_tick(name, activation, affinity, seed, complete=False):
     ctx = Context(step=3, edge_key=99, source_opinions=sources,
                   source_salience=rng.uniform(0.5, 2.0, m) if salient and m else 1.0)
     eps = rng.standard_normal(X.shape)
-    plan = {}
-    if activation == "random_sequential":
-        plan["order"] = rng.permutation(n)
-    elif activation == "random_async":
-        plan["active"] = rng.random(n) < 0.5
+    plan = activation_plan(activation, rng, n)
     with kernels.disabled():
         ref = ACTIVATIONS[activation].reference(X, X, adj, rule, eps, ctx, **plan)
     fast = kernels.advance(activation, X, X, adj, rule, noise_eps=eps, ctx=ctx, **plan)

@@ -16,6 +16,7 @@ from opinionsim.dynamics.activation import ACTIVATIONS
 from opinionsim.dynamics.influence import Context
 from opinionsim.dynamics.weighting import row_entropy
 from opinionsim.interventions import AblateHead
+from kernel_cases import activation_plan
 
 ACTIVATION_NAMES = ["synchronous", "random_sequential", "random_async"]
 
@@ -40,11 +41,7 @@ def compare(seed, activation, params, weighted=False, entropy=True):
     n, dim = X.shape
     rule = UpdateRule.create(n=n, dim=dim, **params)
     ctx = Context(step=3 + seed, edge_key=987654321 + seed, weighted=weighted)
-    plan = {}
-    if activation == "random_sequential":
-        plan["order"] = rng.permutation(n)
-    elif activation == "random_async":
-        plan["active"] = rng.random(n) < 0.6
+    plan = activation_plan(activation, rng, n, rate=0.6)
     with kernels.disabled():
         ref = ACTIVATIONS[activation].reference(X, X, A, rule, None, ctx, **plan)
     side = {"entropy": None} if entropy else {}
