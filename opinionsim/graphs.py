@@ -433,8 +433,11 @@ def _watts_strogatz_csr(n, k, p, seed):
     """``nx.watts_strogatz_graph(n, k, p, seed)`` (k < n) as a CSR adjacency, built directly.
 
     The same algorithm and the same sequence of ``random.Random(seed)`` draws
-    as networkx's generator, on plain sets instead of a networkx graph; the
-    tests check that both give the same graph.
+    as networkx's generator; the tests check that both give the same graph.
+    The graph is kept as the ring lattice less the lattice edges rewired away,
+    plus the edges they became, so no per-node set is built: a default sweep
+    builds 192 of these networks, and per-node sets had cost 2.7 ms each (now
+    about 1 ms, and the lattice itself costs nothing but array arithmetic).
     """
     import random
 
@@ -442,34 +445,48 @@ def _watts_strogatz_csr(n, k, p, seed):
 
     rng = random.Random(seed)
     draw, pick = rng.random, rng.choice
-    nodes = list(range(n))
-    adj = [set() for _ in range(n)]
-    for j in range(1, k // 2 + 1):  # the ring lattice
-        for u in range(n):
-            v = (u + j) % n
-            adj[u].add(v)
-            adj[v].add(u)
-    for j in range(1, k // 2 + 1):  # rewire each edge (u, u + j) with probability p
+    nodes = range(n)  # choice() indexes it as it would the list networkx passes
+    h = k // 2        # lattice edge (u, j) joins u and (u + j) % n, 1 <= j <= h < n / 2
+    removed = set()   # lattice edges rewired away, as u * (h + 1) + j
+    added = set()     # edges rewiring made, as min * n + max
+    degree = [2 * h] * n
+
+    def linked(u, w):
+        d = (w - u) % n
+        if 1 <= d <= h and u * (h + 1) + d not in removed:
+            return True
+        if 1 <= n - d <= h and w * (h + 1) + n - d not in removed:
+            return True
+        return (u * n + w if u < w else w * n + u) in added
+
+    for j in range(1, h + 1):  # rewire each edge (u, u + j) with probability p
         for u in range(n):
             if draw() < p:
-                au = adj[u]
                 w = pick(nodes)
-                while w == u or w in au:  # no self-loops or multiple edges
+                while w == u or linked(u, w):  # no self-loops or multiple edges
                     w = pick(nodes)
-                    if len(au) >= n - 1:
+                    if degree[u] >= n - 1:
                         break  # skip this rewiring
                 else:
-                    v = (u + j) % n
-                    au.discard(v)
-                    adj[v].discard(u)
-                    au.add(w)
-                    adj[w].add(u)
-    counts = np.fromiter((len(a) for a in adj), dtype=np.int64, count=n)
+                    # The edge (u, u + j) is still there: only this step rewires it, and an
+                    # edge is only ever added where none is.
+                    removed.add(u * (h + 1) + j)
+                    added.add(u * n + w if u < w else w * n + u)
+                    degree[(u + j) % n] -= 1
+                    degree[w] += 1
+    u = np.tile(np.arange(n, dtype=np.int64), h)
+    j = np.repeat(np.arange(1, h + 1, dtype=np.int64), n)
+    if removed:
+        keep = ~np.isin(u * (h + 1) + j, np.fromiter(removed, np.int64, len(removed)))
+        u, j = u[keep], j[keep]
+    pairs = np.fromiter(added, np.int64, len(added))
+    a = np.concatenate((u, pairs // n))
+    b = np.concatenate(((u + j) % n, pairs % n))
+    rows, cols = np.concatenate((a, b)), np.concatenate((b, a))
+    order = np.argsort(rows * n + cols)
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    indices = np.fromiter((x for a in adj for x in sorted(a)), dtype=np.int64,
-                          count=int(indptr[-1]))
-    return sp.csr_array((np.ones(indices.size), indices, indptr), shape=(n, n))
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return sp.csr_array((np.ones(order.size), cols[order], indptr), shape=(n, n))
 
 
 def _read_graph_file(path, fmt, directed):

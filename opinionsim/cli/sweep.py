@@ -38,7 +38,7 @@ __all__ = ["COMMAND", "SWEEP_DEFAULTS"]
 
 #: ``opinionsim sweep`` with no arguments: 24 log-spaced temperatures from 0.001
 #: to 1 on a Watts-Strogatz network of 1000 agents (k = 10, p = 0.1), 2-D
-#: opinions, 8 seeds, 200 steps; about 12 s on two free cores.
+#: opinions, 8 seeds, 200 steps; about 5 s on two free cores once the kernels are compiled.
 #:
 #: Why these. With "distance" affinity (-|x_i - x_j|^2) the temperature alone
 #: sets how far an agent listens: at low T only to the neighbours that already

@@ -30,11 +30,13 @@ def t_quantile(level, dof):
     >>> round(float(t_quantile(0.95, 1000)), 3)
     1.962
     """
-    from scipy import stats  # scipy.stats costs ~0.3 s to import: only when asked
+    # The inverse of the t distribution function itself, as scipy.stats.t.ppf computes it
+    # (same bits), without importing scipy.stats: that took ~0.4 s of the default sweep's plot.
+    from scipy.special import stdtrit
 
     dof = np.asarray(dof, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        return np.where(dof >= 1, stats.t.ppf(0.5 + level / 2, np.maximum(dof, 1)), np.nan)
+        return np.where(dof >= 1, stdtrit(np.maximum(dof, 1), 0.5 + level / 2), np.nan)
 
 
 def half_width(sd, n, level=0.95):

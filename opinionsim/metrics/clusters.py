@@ -90,8 +90,26 @@ def opinion_clusters(X, *, tol):
         raw = np.empty(n, dtype=np.int64)
         raw[order] = np.concatenate(([0], np.cumsum(breaks)))
         return canonical_labels(raw)
-    points, inverse = np.unique(X, axis=0, return_inverse=True)
-    return canonical_labels(_linked_components(points, tol)[inverse.ravel()])
+    points, inverse = _unique_rows(X)
+    return canonical_labels(_linked_components(points, tol)[inverse])
+
+
+def _unique_rows(A):
+    """The distinct rows of the 2-D array ``A`` and, for each row, the index of its copy.
+
+    As ``np.unique(A, axis=0, return_inverse=True)`` but in another order
+    (lexicographic by value rather than by the rows' bytes), about 6x faster:
+    numpy sorts the rows as opaque records. The callers relabel canonically,
+    so the order is not seen.
+    """
+    order = np.lexsort(A.T[::-1])
+    rows = A[order]
+    first = np.empty(len(A), dtype=bool)
+    first[0] = True
+    np.any(rows[1:] != rows[:-1], axis=1, out=first[1:])
+    inverse = np.empty(len(A), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return rows[first], inverse
 
 
 def _components(k, pairs):
@@ -122,9 +140,7 @@ def _linked_components(points, tol):
     if math.dist(lo, hi) <= tol:
         return np.zeros(m, dtype=np.int64)
     h = tol / (2.0 * math.sqrt(dim)) * (1.0 - 1e-9)  # margin for rounding in floor()
-    cells, cell_of = np.unique(np.floor((points - lo) / h).astype(np.int64), axis=0,
-                               return_inverse=True)
-    cell_of = cell_of.ravel()
+    cells, cell_of = _unique_rows(np.floor((points - lo) / h).astype(np.int64))
     k = cells.shape[0]
     if k > m // 4:  # sparse: few points share a cell, and few pairs are within tol
         return _components(m, cKDTree(points).query_pairs(tol, output_type="ndarray"))

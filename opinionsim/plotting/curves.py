@@ -58,6 +58,12 @@ def _run_columns(df):
     return params, metrics
 
 
+def _null_formatter():
+    from matplotlib.ticker import NullFormatter
+
+    return NullFormatter()
+
+
 def _graph_kind(spec):
     graph = spec.get("params", {}).get("graph") if isinstance(spec, dict) else None
     return graph.get("kind") if isinstance(graph, dict) else None
@@ -217,16 +223,21 @@ def polarization_curve(data, x=None, y=None, *, hue=None, ax=None, ci=0.95, logx
             axes[0].figure.suptitle(fit_title(title, axes[0].figure))
 
     xs = data[x]
+    numeric = np.issubdtype(xs.dtype, np.number)
+    finite = xs[np.isfinite(xs)] if numeric else xs
+    decades = bool(numeric and len(finite) and (finite > 0).all()
+                   and finite.max() / finite.min() >= 100)
     if logx is None:
-        numeric = np.issubdtype(xs.dtype, np.number)
-        finite = xs[np.isfinite(xs)] if numeric else xs
-        logx = bool(numeric and len(finite) and (finite > 0).all()
-                    and finite.max() / finite.min() >= 100)
+        logx = decades
     for axis, name in zip(axes, ys):
         _draw_lines(axis, curve_data(data, x, name, hue=hue, ci=ci), x, hue, graph_kind=kind,
                     marker="o", ms=3.5)
         if logx:
             axis.set_xscale("log")
+            if decades:
+                # Over two decades or more matplotlib labels no minor tick anyway, but still
+                # lays out an empty label for each: a quarter of the default sweep's plot time.
+                axis.xaxis.set_minor_formatter(_null_formatter())
         axis.set_xlabel(label(x, graph_kind=kind))
         axis.set_ylabel(label(name))
         set_title(axis, _PANEL_TITLES.get(name, capitalise(title_words(name))), fontsize=10)

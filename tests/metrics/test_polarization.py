@@ -509,3 +509,16 @@ def test_polarization_index_keeps_its_value_and_its_n_dependence():
     rng = np.random.default_rng(1)
     values = [polarization_index(rng.standard_normal(n)) for n in (100, 10_000, 1_000_000)]
     np.testing.assert_allclose(values, [0.228, 0.202, 0.158], atol=5e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_unique_rows_is_numpys_unique_up_to_order(dtype):
+    from opinionsim.metrics.clusters import _unique_rows
+
+    rng = np.random.default_rng(7)
+    A = rng.integers(-3, 4, size=(500, 3)).astype(dtype)  # many repeated rows
+    rows, inverse = _unique_rows(A)
+    np.testing.assert_array_equal(rows[inverse], A)  # every row maps to its copy
+    ref = np.unique(A, axis=0)
+    assert len(rows) == len(ref)
+    np.testing.assert_array_equal(np.unique(rows, axis=0), ref)
