@@ -117,7 +117,7 @@ _LN2_LO = 1.90821492927058770002e-10
     1.0 / math.factorial(k) for k in range(2, 14))
 
 
-@jit(inline="always")
+@jit()
 def exp_le0(x):
     t = fma(x, _LOG2E, _SHIFTER)
     k = t - _SHIFTER
