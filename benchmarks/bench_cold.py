@@ -19,7 +19,7 @@ Prints, in one run (not part of the unit tests):
 
 Usage::
 
-    python benchmarks/bench_cold.py               # ~2 minutes on 2 cores
+    python benchmarks/bench_cold.py               # about a minute on 2 cores
     python benchmarks/bench_cold.py --repeat 3
 """
 
