@@ -436,8 +436,8 @@ def _watts_strogatz_csr(n, k, p, seed):
     as networkx's generator; the tests check that both give the same graph.
     The graph is kept as the ring lattice less the lattice edges rewired away,
     plus the edges they became, so no per-node set is built: a default sweep
-    builds 192 of these networks, and per-node sets had cost 2.7 ms each (now
-    about 1 ms, and the lattice itself costs nothing but array arithmetic).
+    builds 192 of these networks, and per-node sets made each cost about twice
+    as much (the lattice itself now costs nothing but array arithmetic).
     """
     import random
 
