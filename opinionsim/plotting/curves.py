@@ -58,12 +58,6 @@ def _run_columns(df):
     return params, metrics
 
 
-def _null_formatter():
-    from matplotlib.ticker import NullFormatter
-
-    return NullFormatter()
-
-
 def _graph_kind(spec):
     graph = spec.get("params", {}).get("graph") if isinstance(spec, dict) else None
     return graph.get("kind") if isinstance(graph, dict) else None
@@ -237,7 +231,9 @@ def polarization_curve(data, x=None, y=None, *, hue=None, ax=None, ci=0.95, logx
             if decades:
                 # Over two decades or more matplotlib labels no minor tick anyway, but still
                 # lays out an empty label for each: a quarter of the default sweep's plot time.
-                axis.xaxis.set_minor_formatter(_null_formatter())
+                from matplotlib.ticker import NullFormatter
+
+                axis.xaxis.set_minor_formatter(NullFormatter())
         axis.set_xlabel(label(x, graph_kind=kind))
         axis.set_ylabel(label(name))
         set_title(axis, _PANEL_TITLES.get(name, capitalise(title_words(name))), fontsize=10)
