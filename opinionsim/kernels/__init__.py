@@ -268,9 +268,11 @@ def _advance(activation, X, X0, adjacency, rule, noise_eps, order, active, ctx, 
                 lean(r.dh, ok, hk, bounds[c], bounds[c + 1], rows, sequential, c, indptr,
                      indices, Q, K, V, X, p.att, p.upd, p.ref, p.bp, out)
     else:
+        hw = () if ok else r.hw  # a row with options takes the generic path
+
         def task(c):
-            heads(r.hw, ok, hk, bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q, K, V,
-                  X, p.att, p.upd, p.ref, p.bp, out)
+            heads(hw, ok, hk, bounds[c], bounds[c + 1], rows, sequential, c, indptr, indices, Q,
+                  K, V, X, p.att, p.upd, p.ref, p.bp, out)
 
     if task is not None:
         threads.run_chunks(task, n_chunks, n_threads)

@@ -110,7 +110,7 @@ class RuleArrays:
                                for m in modes], np.int64))
         # Up to three heads of width 1 to 4 whose queries are as wide as their values: the heads
         # kernel scores and sums them all in one pass, each width a compile-time constant
-        # (the length of a tuple; three empty ones: not this path).
+        # (the length of a tuple; an empty tuple: not this path).
         # Then three more whose lengths are the heads' kinds (0 frozen, 1 uniform, 2 attention),
         # so each head's branches go at compile time; one live head keeps the generic path.
         kinds = [0 if m == "frozen" else 1 if m == "uniform" or self.mode == UNIFORM else 2
@@ -119,7 +119,7 @@ class RuleArrays:
             and qwidths == widths and self.mode != BOUNDED and sum(k > 0 for k in kinds) >= 2
         pad = ((),) * (3 - len(widths))
         self.hw = tuple((0.0,) * w for w in widths) + pad + tuple((0.0,) * k for k in kinds) \
-            + pad if small else ((),) * 6
+            + pad if small else ()
         self.aff = AFFINITIES[rule.affinity].kernel
         self.cosine = self.mode == ATTENTION and self.aff == COSINE
         salience = np.asarray(rule.salience, dtype=np.float64)

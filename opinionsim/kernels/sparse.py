@@ -652,8 +652,8 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
           bp, out):
     """Like :func:`lean` for any heads (several, partial, permuted, ablated or mapped).
 
-    ``hw``: the widths of up to three small heads of a plain rule (see
-    :func:`_small_heads`), or three empty tuples: every head through :func:`_head_sums`.
+    ``hw``: the widths of up to three small heads of a plain rule without options (see
+    :func:`_small_heads`), or an empty tuple: every head through :func:`_head_sums`.
     """
     aff, mode, temps, invs, confidence, prefetch, lw, key, step, drop, floor, hmodes = att
     X0, step_size, stub, noise, eps, sphere, fixed = upd
@@ -675,8 +675,7 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
     end = 0 if use_rows else indptr[hi]
     d = X.shape[1]
     # Compile-time (packing leaves one live head, no cheaper in one pass, on the generic path).
-    small = len(hw[0]) > 0 and not opts
-    n_heads = hoff.shape[0] - 1
+    small = len(hw) > 0
     sb0 = np.zeros(buf.shape[0] if small else 0)  # small heads 1 and 2 score into these
     sb1 = np.zeros(sb0.shape[0])
     zs1 = np.zeros(zb.shape[0] if small else 0)
@@ -697,23 +696,27 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
         inv = invs[i] if per_agent_t else invs[0]
         for c in range(d):
             soc[c] = X[i, c]
-        h_sum = 0.0
-        live = 0
-        if small:
-            h_sum, live = _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, hoff, T, inv, prefetch, want_h, buf, sb0, sb1, zb,
-                                       zs1, zs2, dst, soc)
-        for h in range(0 if small else n_heads):
-            hmode = hmodes[h] if hmodes.shape[0] > 0 else mode
-            if hmode == FROZEN:
-                continue
-            total, hz = _head_sums(0, i, qoff[h], qoff[h + 1], hoff[h], hoff[h + 1], a, b, a2,
-                                   b2, indices, Q, K, V, aff, hmode, T, inv, confidence,
-                                   prefetch, opts, lw, key, step, drop, floor, buf, zb, kept,
-                                   res)
-            for t in range(hoff[h], hoff[h + 1]):
-                soc[dst[t]] = res[t] / total if total != 0.0 else X[i, dst[t]]
-            h_sum += entropy(total, hz)
-            live += 1
+        # A branch on a tuple's length, which numba reads as a constant and prunes before it
+        # inlines: each kernel inlines the one path it runs (the other cost it 3-5 s to compile).
+        if len(hw) > 0:
+            h_sum, live = _small_heads(hw, i, a, b, a2, b2, indices, Q, K, V, X, aff, hoff, T,
+                                       inv, prefetch, want_h, buf, sb0, sb1, zb, zs1, zs2, dst,
+                                       soc)
+        else:
+            h_sum = 0.0
+            live = 0
+            for h in range(hoff.shape[0] - 1):
+                hmode = hmodes[h] if hmodes.shape[0] > 0 else mode
+                if hmode == FROZEN:
+                    continue
+                total, hz = _head_sums(0, i, qoff[h], qoff[h + 1], hoff[h], hoff[h + 1], a, b,
+                                       a2, b2, indices, Q, K, V, aff, hmode, T, inv, confidence,
+                                       prefetch, opts, lw, key, step, drop, floor, buf, zb, kept,
+                                       res)
+                for t in range(hoff[h], hoff[h + 1]):
+                    soc[dst[t]] = res[t] / total if total != 0.0 else X[i, dst[t]]
+                h_sum += entropy(total, hz)
+                live += 1
         if want_h:
             entropy_out[i] = h_sum / live if live > 0 else np.nan
         if sphere:
