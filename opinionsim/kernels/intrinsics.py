@@ -24,9 +24,12 @@ __all__ = ["jit", "prefetch_row", "fma", "exp_le0", "edge_uniform"]
 # ---- numba plumbing ------------------------------------------------------------------------
 
 def jit(**options):
+    settings = dict(cache=True, nogil=True, fastmath=False, error_model="numpy",
+                    boundscheck=False)
+    settings.update(options)
+
     def wrap(fn):
-        return numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy",
-                          boundscheck=False, **options)(fn)
+        return numba.njit(**settings)(fn)
     return wrap
 
 

@@ -212,85 +212,98 @@ def _weighted_sums(a, n, indices, V, w, c0, c1, res, zb, want_h):
     return total, hz
 
 
-@jit(inline="always")
-def _head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode, T, inv,
-               confidence, prefetch, opts, lw, key, step, drop, floor, buf, zb, kept, res):
-    """Weighted sums of value columns [v0, v1) heard by listener i over edges [a, b).
+def _head_sums_for(options):
+    """:func:`_head_sums` (``options`` True) or :func:`_plain_head_sums` (False)."""
 
-    Scores read query/key columns [q0, q1). Writes the unnormalised sums to
-    res[v0:v1] and returns ``(total weight, Σ w z)`` (see :mod:`.weights`);
-    the total is 0 when the listener is silent (no edge, every tie dropped, or
-    nobody within the confidence). ``inv`` is 1 / T where that is exact (a
-    power of two), else 0: multiplying by it then gives the reference's
-    quotient bit for bit. ``opts``: a tie may be dropped, weighted, or the
-    temperature floored (the row goes to :func:`.weights.option_weights`). An
-    empty ``zb`` means no entropy is wanted.
-    """
-    n = b - a
-    want_h = zb.shape[0] > 0
-    hz = 0.0
-    sum_h = want_h and mode == ATTENTION  # Σ w z rides on the weighted sums (zb holds z)
-    if mode == UNIFORM and not opts:
-        for e in range(a, b):
-            if prefetch > 0:
-                _prefetch_ahead(indices, e, b, a2, b2, V)
-            buf[e - a] = 1.0
-    elif n > 0:
-        m = 0.0
-        if mode != UNIFORM:
-            logd = mode != BOUNDED and aff == LOG_DISTANCE
-            dist = mode == BOUNDED or aff == DISTANCE or logd
-            scale = math.sqrt(q1 - q0) if aff == DOT else 1.0
-            m = _scores(DH, i, q0, q1, a, b, a2, b2, indices, Q, K, V, dist, scale, prefetch,
-                        buf, logd)
-            if mode == BOUNDED:
-                # sqrt(fl(x**2)) == |x| in IEEE arithmetic, as in the reference: ties at the
-                # radius count.
+    @jit(inline="always", cache=False)  # (inlined into the kernels, which are cached)
+    def head_sums(DH, i, q0, q1, v0, v1, a, b, a2, b2, indices, Q, K, V, aff, mode, T, inv,
+                  confidence, prefetch, lw, key, step, drop, floor, buf, zb, kept, res):
+        """Weighted sums of value columns [v0, v1) heard by listener i over edges [a, b).
+
+        Scores read query/key columns [q0, q1). Writes the unnormalised sums to
+        res[v0:v1] and returns ``(total weight, Σ w z)`` (see :mod:`.weights`);
+        the total is 0 when the listener is silent (no edge, every tie dropped, or
+        nobody within the confidence). ``inv`` is 1 / T where that is exact (a
+        power of two), else 0: multiplying by it then gives the reference's
+        quotient bit for bit. With ``options``, a tie may be dropped, weighted, or
+        the temperature floored (the row goes to :func:`.weights.option_weights`).
+        An empty ``zb`` means no entropy is wanted.
+        """
+        n = b - a
+        want_h = zb.shape[0] > 0
+        hz = 0.0
+        sum_h = want_h and mode == ATTENTION  # Σ w z rides on the weighted sums (zb holds z)
+        if mode == UNIFORM and not options:
+            for e in range(a, b):
+                if prefetch > 0:
+                    _prefetch_ahead(indices, e, b, a2, b2, V)
+                buf[e - a] = 1.0
+        elif n > 0:
+            m = 0.0
+            if mode != UNIFORM:
+                logd = mode != BOUNDED and aff == LOG_DISTANCE
+                dist = mode == BOUNDED or aff == DISTANCE or logd
+                scale = math.sqrt(q1 - q0) if aff == DOT else 1.0
+                m = _scores(DH, i, q0, q1, a, b, a2, b2, indices, Q, K, V, dist, scale, prefetch,
+                            buf, logd)
+                if mode == BOUNDED:
+                    # sqrt(fl(x**2)) == |x| in IEEE arithmetic, as in the reference: ties at the
+                    # radius count.
+                    for t in range(n):
+                        buf[t] = 1.0 if math.sqrt(-buf[t]) <= confidence else 0.0
+            if options and mode == ATTENTION:
+                hz, sum_h, redo = attention_options(buf, kept, zb, n, m, lw, a, key, step, drop, T,
+                                                    inv, floor, want_h)
+                if redo:  # below the entropy floor at T (rare): search the floored temperature
+                    n_kept = _rescore(i, q0, q1, a, b, indices, Q, K, aff, drop, buf, kept)
+                    hz = option_weights(buf, kept, n, n_kept, lw, a, lw.shape[0] > 0, mode, T,
+                                        floor, inv)
+            elif options:
+                sum_h = False
+                n_kept = n
+                if drop > 0.0:
+                    n_kept = draw_kept(key, step, a, n, drop, kept)
+                else:
+                    for t in range(n):
+                        kept[t] = True
+                if n_kept == 0:
+                    for t in range(n):
+                        buf[t] = 0.0
+                else:
+                    hz = option_weights(buf, kept, n, n_kept, lw, a, lw.shape[0] > 0, mode, T,
+                                        floor, inv)
+            elif mode == BOUNDED:
+                pass  # weights 1 or 0: Σ w z = 0
+            elif want_h:
+                if inv > 0.0:
+                    for t in range(n):
+                        z = (buf[t] - m) * inv
+                        zb[t] = z
+                        buf[t] = exp_le0(z)
+                else:
+                    for t in range(n):
+                        z = (buf[t] - m) / T
+                        zb[t] = z
+                        buf[t] = exp_le0(z)
+            elif inv > 0.0:
                 for t in range(n):
-                    buf[t] = 1.0 if math.sqrt(-buf[t]) <= confidence else 0.0
-        if opts and mode == ATTENTION:
-            hz, sum_h, redo = attention_options(buf, kept, zb, n, m, lw, a, key, step, drop, T,
-                                                inv, floor, want_h)
-            if redo:  # below the entropy floor at T (rare): search the floored temperature
-                n_kept = _rescore(i, q0, q1, a, b, indices, Q, K, aff, drop, buf, kept)
-                hz = option_weights(buf, kept, n, n_kept, lw, a, lw.shape[0] > 0, mode, T,
-                                    floor, inv)
-        elif opts:
-            sum_h = False
-            n_kept = n
-            if drop > 0.0:
-                n_kept = draw_kept(key, step, a, n, drop, kept)
+                    buf[t] = exp_le0((buf[t] - m) * inv)
             else:
                 for t in range(n):
-                    kept[t] = True
-            if n_kept == 0:
-                for t in range(n):
-                    buf[t] = 0.0
-            else:
-                hz = option_weights(buf, kept, n, n_kept, lw, a, lw.shape[0] > 0, mode, T,
-                                    floor, inv)
-        elif mode == BOUNDED:
-            pass  # weights 1 or 0: Σ w z = 0
-        elif want_h:
-            if inv > 0.0:
-                for t in range(n):
-                    z = (buf[t] - m) * inv
-                    zb[t] = z
-                    buf[t] = exp_le0(z)
-            else:
-                for t in range(n):
-                    z = (buf[t] - m) / T
-                    zb[t] = z
-                    buf[t] = exp_le0(z)
-        elif inv > 0.0:
-            for t in range(n):
-                buf[t] = exp_le0((buf[t] - m) * inv)
-        else:
-            for t in range(n):
-                buf[t] = exp_le0((buf[t] - m) / T)
-    # One call site: a second inlined copy of this loop slows the whole kernel down.
-    total, zsum = _weighted_sums(a, n, indices, V, buf, v0, v1, res, zb, sum_h)
-    return total, zsum if sum_h else hz
+                    buf[t] = exp_le0((buf[t] - m) / T)
+        # One call site: a second inlined copy of this loop slows the whole kernel down.
+        total, zsum = _weighted_sums(a, n, indices, V, buf, v0, v1, res, zb, sum_h)
+        return total, zsum if sum_h else hz
+
+    return head_sums
+
+
+# One source, two functions: numba reads ``options`` (a closure's constant) at compile time
+# and drops the branches it rules out before a kernel inlines the function, so a kernel
+# without options inlines the smaller one (numba's inliner copies the whole callee, dead
+# code included: the option code doubled the cost of inlining this, 1.5 s of `lean`'s 5.2).
+_head_sums = _head_sums_for(True)
+_plain_head_sums = _head_sums_for(False)
 
 
 @jit()
@@ -587,7 +600,6 @@ def lean(dh, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, 
     X0, step_size, stub, noise, eps, sphere, fixed = upd
     entropy_out, largest_out = bp
     want_h = len(hk) > 0  # compile-time: a plain step compiles without the option code
-    opts = len(ok) > 0
     has_fixed = fixed.shape[0] > 0
     per_agent_t = temps.shape[0] > 1
     DH = len(dh)
@@ -615,9 +627,14 @@ def lean(dh, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V, 
         a2, b2 = _next_edges(r, hi, rows, indptr, b, end)
         T = temps[i] if per_agent_t else temps[0]
         inv = invs[i] if per_agent_t else invs[0]
-        total, hz = _head_sums(DH, i, 0, dq, vo, vo + d, a, b, a2, b2, indices, Q, K, V, aff,
-                               mode, T, inv, confidence, prefetch, opts, lw, key, step, drop,
-                               floor, buf, zb, kept, res)
+        if len(ok) > 0:  # a constant, so the kernel inlines one of the two (see _head_sums_for)
+            total, hz = _head_sums(DH, i, 0, dq, vo, vo + d, a, b, a2, b2, indices, Q, K, V, aff,
+                                   mode, T, inv, confidence, prefetch, lw, key, step, drop,
+                                   floor, buf, zb, kept, res)
+        else:
+            total, hz = _plain_head_sums(DH, i, 0, dq, vo, vo + d, a, b, a2, b2, indices, Q, K,
+                                         V, aff, mode, T, inv, confidence, prefetch, lw, key,
+                                         step, drop, floor, buf, zb, kept, res)
         silent = total == 0.0
         if want_h:
             entropy_out[i] = entropy(total, hz)
@@ -660,7 +677,6 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
     hoff, qoff, src, dst, covered = ref.heads
     entropy_out, largest_out = bp
     want_h = len(hk) > 0  # compile-time: a plain step compiles without the option code
-    opts = len(ok) > 0
     has_fixed = fixed.shape[0] > 0
     per_agent_t = temps.shape[0] > 1
     use_rows = rows.shape[0] > 0
@@ -709,10 +725,16 @@ def heads(hw, ok, hk, lo, hi, rows, sequential, chunk, indptr, indices, Q, K, V,
                 hmode = hmodes[h] if hmodes.shape[0] > 0 else mode
                 if hmode == FROZEN:
                     continue
-                total, hz = _head_sums(0, i, qoff[h], qoff[h + 1], hoff[h], hoff[h + 1], a, b,
-                                       a2, b2, indices, Q, K, V, aff, hmode, T, inv, confidence,
-                                       prefetch, opts, lw, key, step, drop, floor, buf, zb, kept,
-                                       res)
+                if len(ok) > 0:  # a constant (see _head_sums_for)
+                    total, hz = _head_sums(0, i, qoff[h], qoff[h + 1], hoff[h], hoff[h + 1], a,
+                                           b, a2, b2, indices, Q, K, V, aff, hmode, T, inv,
+                                           confidence, prefetch, lw, key, step, drop, floor,
+                                           buf, zb, kept, res)
+                else:
+                    total, hz = _plain_head_sums(0, i, qoff[h], qoff[h + 1], hoff[h],
+                                                 hoff[h + 1], a, b, a2, b2, indices, Q, K, V,
+                                                 aff, hmode, T, inv, confidence, prefetch, lw,
+                                                 key, step, drop, floor, buf, zb, kept, res)
                 for t in range(hoff[h], hoff[h + 1]):
                     soc[dst[t]] = res[t] / total if total != 0.0 else X[i, dst[t]]
                 h_sum += entropy(total, hz)
