@@ -301,7 +301,8 @@ def _head_sums_for(options):
 # One source, two functions: numba reads ``options`` (a closure's constant) at compile time
 # and drops the branches it rules out before a kernel inlines the function, so a kernel
 # without options inlines the smaller one (numba's inliner copies the whole callee, dead
-# code included: the option code doubled the cost of inlining this, 1.5 s of `lean`'s 5.2).
+# code included: inlining the one with options takes 3.0 s of `lean`'s compile, the plain
+# one 1.3 s).
 _head_sums = _head_sums_for(True)
 _plain_head_sums = _head_sums_for(False)
 
